@@ -1,0 +1,106 @@
+"""Neutral replies the core returns; adapters render them in their platform's markup and limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.bank.model import Question
+
+ButtonStyle = Literal["primary", "secondary", "success", "danger"]
+CUSTOM_ID_PREFIX = "mlq"
+
+BUTTON_LABELS: dict[str, str] = {
+    "reveal": "Reveal answer",
+    "hint": "Hint",
+    "skip": "Skip",
+    "again": "Again",
+    "hard": "Hard",
+    "good": "Good",
+    "easy": "Easy",
+    "next": "Next question",
+}
+BUTTON_STYLES: dict[str, ButtonStyle] = {
+    "reveal": "primary",
+    "again": "danger",
+    "good": "success",
+    "easy": "success",
+    "next": "primary",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button bound to a posted question; its custom id survives restarts ('mlq:reveal:42')."""
+
+    action: str
+    post_id: int
+
+    @property
+    def label(self) -> str:
+        return BUTTON_LABELS[self.action]
+
+    @property
+    def style(self) -> ButtonStyle:
+        return BUTTON_STYLES.get(self.action, "secondary")
+
+    @property
+    def custom_id(self) -> str:
+        return f"{CUSTOM_ID_PREFIX}:{self.action}:{self.post_id}"
+
+
+def parse_custom_id(custom_id: str) -> tuple[str, int] | None:
+    """(action, post_id) from a custom id we made, or None for anything else."""
+    parts = custom_id.split(":")
+    if len(parts) != 3 or parts[0] != CUSTOM_ID_PREFIX or parts[1] not in BUTTON_LABELS:
+        return None
+    try:
+        return parts[1], int(parts[2])
+    except ValueError:
+        return None
+
+
+def question_buttons(post_id: int) -> tuple[Button, ...]:
+    return (Button("reveal", post_id), Button("hint", post_id), Button("skip", post_id))
+
+
+def grade_buttons(post_id: int) -> tuple[Button, ...]:
+    return tuple(Button(g, post_id) for g in ("again", "hard", "good", "easy"))
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionCard:
+    """A question to show: with its answer when `reveal`, with its hints when `show_hints`."""
+
+    question: Question
+    post_id: int
+    reveal: bool = False
+    show_hints: bool = False
+    heading: str | None = None
+    footer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message: Markdown `text` and/or a question `card`, with buttons. Private replies only reach the actor.
+
+    `replace` asks the adapter to update the message the button was on instead of sending a new one, where the
+    platform allows it.
+    """
+
+    text: str = ""
+    card: QuestionCard | None = None
+    buttons: tuple[Button, ...] = ()
+    private: bool = True
+    title: str | None = None
+    is_error: bool = False
+    replace: bool = False
+
+
+def error(text: str) -> Reply:
+    """A private message saying what was wrong and what is allowed."""
+    return Reply(text=text, private=True, is_error=True)
+
+
+def info(text: str, *, title: str | None = None, private: bool = True) -> Reply:
+    return Reply(text=text, private=private, title=title)

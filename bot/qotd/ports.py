@@ -1,0 +1,38 @@
+"""The outbound port: what the core asks an adapter to do on its own (scheduled posts, reminders, notices)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.commands.events import Place, PostedMessage
+from bot.commands.replies import Reply
+
+
+class PlaceUnavailableError(Exception):
+    """The channel is gone or we may not post there: the schedule is paused and the admins told."""
+
+
+class TransientPostError(Exception):
+    """The platform could not take the post right now (rate limit, outage): try again on a later tick."""
+
+
+class Outbound(Protocol):
+    """Implemented by each adapter; every method may raise the errors above."""
+
+    platform: str
+
+    async def post(self, place: Place, reply: Reply, *, mention: str | None, make_thread: bool) -> PostedMessage:
+        """Post a public message (the question of the day) and, if asked, open a thread on it."""
+        ...
+
+    async def post_in_thread(self, place: Place, message: PostedMessage, reply: Reply) -> None:
+        """Post a follow-up (the public answer) in the post's thread, or under it when there is no thread."""
+        ...
+
+    async def send_private(self, team_id: str, user_id: str, reply: Reply) -> bool:
+        """Send to one user privately (DM); False if the user cannot be reached."""
+        ...
+
+    async def notify_admins(self, place: Place, text: str) -> None:
+        """Tell the team's admins about a problem or a change (e.g. the pool started over)."""
+        ...

@@ -1,0 +1,59 @@
+"""Opening the SQLite database: pragmas (WAL, foreign keys, busy timeout) and schema upgrade at start-up."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+
+from bot.store.migrations import upgrade_sync
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def _apply_pragmas(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def prepare_path(path: str | Path) -> Path:
+    """Create the database's folder if needed."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def upgrade_database(path: str | Path) -> tuple[int, int]:
+    """Apply pending migrations to the database file; returns (version before, version after)."""
+    conn = sqlite3.connect(prepare_path(path), isolation_level=None)
+    try:
+        _apply_pragmas(conn)
+        return upgrade_sync(conn)
+    finally:
+        conn.close()
+
+
+async def open_database(path: str | Path) -> aiosqlite.Connection:
+    """Open (and upgrade) the database; the caller closes it. Transactions are managed explicitly."""
+    upgrade_database(path)
+    conn = await aiosqlite.connect(prepare_path(path), isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA synchronous=NORMAL")
+    await conn.execute("PRAGMA foreign_keys=ON")
+    await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def backup_database(source: str | Path, target: str | Path) -> None:
+    """Copy a live database with SQLite's online backup API (safe while the bot runs)."""
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(prepare_path(target))
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()

@@ -1,0 +1,188 @@
+"""Group commit for grades: many grades, one transaction.
+
+Grades arriving together (a busy question of the day, a benchmark) are queued; one writer task takes every
+queued grade, writes them with `executemany` in a single transaction (the SQL triggers add the points to the
+leaderboards and mark the practice day), advances the streaks with the pure arithmetic, commits, and only then
+answers each waiting caller. Spaced-repetition cards are updated in a second transaction right after, so the
+FSRS maths never delays the confirmation a user sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from fsrs import Card, Rating, Scheduler
+
+from bot.clock import iso
+from bot.practice.streaks import StreakState, advance
+from bot.store.store import Store
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 500
+_RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
+
+
+@dataclass(frozen=True, slots=True)
+class GradeRequest:
+    post_id: int
+    platform: str
+    team_id: str
+    user_id: str
+    question_id: str
+    topic: str
+    grade: str
+    points: float
+    graded_at: datetime
+    local_date: date
+    week_key: str
+    month_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class GradeResult:
+    """What a grade did: `previous` is the earlier grade it replaced (None for a first grade)."""
+
+    points: float
+    previous: str | None
+    streak: StreakState
+
+
+def _values_clause(rows: int, width: int) -> str:
+    one = "(" + ", ".join("?" * width) + ")"
+    return ", ".join([one] * rows)
+
+
+def _streak_from_row(row: tuple) -> StreakState:
+    current, best, freezes, used, last = row
+    return StreakState(current, best, freezes, used, date.fromisoformat(last) if last else None)
+
+
+class GradeWriter:
+    """Owns the grade queue and the writer task. Use `async with GradeWriter(store):`."""
+
+    def __init__(self, store: Store, scheduler: Scheduler | None = None) -> None:
+        self.store = store
+        self.scheduler = scheduler or Scheduler(enable_fuzzing=False)
+        self._queue: asyncio.Queue[tuple[GradeRequest, asyncio.Future[GradeResult]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+
+    async def __aenter__(self) -> GradeWriter:
+        self._task = asyncio.create_task(self._run(), name="grade-writer")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.drain()
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def submit(self, request: GradeRequest) -> GradeResult:
+        """Queue a grade and wait until it is committed."""
+        future: asyncio.Future[GradeResult] = asyncio.get_running_loop().create_future()
+        await self._queue.put((request, future))
+        return await future
+
+    async def drain(self) -> None:
+        """Wait until every queued grade (and its review card) is written."""
+        await self._queue.join()
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            batch = [first]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                results = await self._write_grades([r for r, _ in batch])
+            except Exception as exc:  # the callers hear of it; the writer keeps running
+                log.exception("grade batch of %d failed", len(batch))
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+            else:
+                for (_, fut), result in zip(batch, results, strict=True):
+                    if not fut.done():
+                        fut.set_result(result)
+                try:
+                    await self._write_cards([r for r, _ in batch])
+                except Exception:
+                    log.exception("review-card update failed for a batch of %d", len(batch))
+            finally:
+                self.batches += 1
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _write_grades(self, batch: list[GradeRequest]) -> list[GradeResult]:
+        # The same user grading the same post twice in one batch: the last one wins, like a regrade.
+        keys = list(dict.fromkeys((r.post_id, r.platform, r.user_id) for r in batch))
+        people = list(dict.fromkeys((r.platform, r.team_id, r.user_id) for r in batch))
+        async with self.store.write() as db:
+            async with db.execute(
+                "SELECT post_id, platform, user_id, grade FROM grades WHERE (post_id, platform, user_id) IN "
+                f"(VALUES {_values_clause(len(keys), 3)})",
+                [v for k in keys for v in k],
+            ) as cur:
+                previous = {(r[0], r[1], r[2]): r[3] for r in await cur.fetchall()}
+            await db.executemany(
+                "INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, points, "
+                "graded_at, local_date, week_key, month_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (post_id, platform, user_id) DO UPDATE SET grade = excluded.grade, "
+                "points = excluded.points, regraded_at = excluded.graded_at",
+                [
+                    (r.post_id, r.platform, r.user_id, r.team_id, r.question_id, r.topic, r.grade, r.points,
+                     iso(r.graded_at), r.local_date.isoformat(), r.week_key, r.month_key)
+                    for r in batch
+                ],
+            )
+            async with db.execute(
+                "SELECT platform, team_id, user_id, current, best, freezes, freezes_used, last_date FROM streaks "
+                f"WHERE (platform, team_id, user_id) IN (VALUES {_values_clause(len(people), 3)})",
+                [v for p in people for v in p],
+            ) as cur:
+                streaks = {(r[0], r[1], r[2]): _streak_from_row(tuple(r[3:])) for r in await cur.fetchall()}
+            after: list[StreakState] = []
+            for r in batch:
+                who = (r.platform, r.team_id, r.user_id)
+                streaks[who] = advance(streaks.get(who, StreakState()), r.local_date)
+                after.append(streaks[who])
+            await db.executemany(
+                "INSERT INTO streaks (platform, team_id, user_id, current, best, freezes, freezes_used, last_date) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, team_id, user_id) DO UPDATE SET "
+                "current = excluded.current, best = excluded.best, freezes = excluded.freezes, "
+                "freezes_used = excluded.freezes_used, last_date = excluded.last_date",
+                [
+                    (*who, s.current, s.best, s.freezes, s.freezes_used, s.last_date.isoformat() if s.last_date else None)
+                    for who, s in streaks.items()
+                    if who in set(people)
+                ],
+            )
+        return [
+            GradeResult(r.points, previous.get((r.post_id, r.platform, r.user_id)), streak)
+            for r, streak in zip(batch, after, strict=True)
+        ]
+
+    async def _write_cards(self, batch: list[GradeRequest]) -> None:
+        keys = list(dict.fromkeys((r.platform, r.user_id, r.question_id) for r in batch))
+        rows = await self.store.fetchall(
+            "SELECT platform, user_id, question_id, card FROM review_cards WHERE (platform, user_id, question_id) "
+            f"IN (VALUES {_values_clause(len(keys), 3)})",
+            [v for k in keys for v in k],
+        )
+        cards = {(r[0], r[1], r[2]): Card.from_json(r[3]) for r in rows}
+        for n, r in enumerate(batch):
+            key = (r.platform, r.user_id, r.question_id)
+            # An explicit card_id: fsrs sleeps a millisecond to make ids unique when it picks one itself.
+            card = cards.get(key) or Card(card_id=int(r.graded_at.timestamp() * 1000) * 1000 + n % 1000)
+            cards[key], _ = self.scheduler.review_card(card, _RATINGS[r.grade], r.graded_at)
+        async with self.store.write() as db:
+            await db.executemany(
+                "INSERT INTO review_cards (platform, user_id, question_id, card, due) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (platform, user_id, question_id) DO UPDATE SET card = excluded.card, due = excluded.due",
+                [(*key, card.to_json(), iso(card.due)) for key, card in cards.items() if key in set(keys)],
+            )

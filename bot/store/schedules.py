@@ -1,0 +1,112 @@
+"""Storage of question-of-the-day schedules."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from bot.clock import iso, parse_iso
+from bot.commands.events import Place
+from bot.qotd.schedule import Schedule
+from bot.store.store import Store
+
+_COLUMNS = (
+    "platform, team_id, channel_id, local_time, timezone, weekdays, topics, difficulty, reveal_minutes, "
+    "use_thread, mention, paused, paused_reason, weekly_board, cycle, created_by, updated_at"
+)
+
+
+def _schedule(row: tuple) -> Schedule:
+    (platform, team, channel, local_time, tz, weekdays, topics, difficulty, reveal, thread, mention, paused,
+     reason, weekly, cycle, created_by, updated_at) = row
+    return Schedule(
+        place=Place(platform, team, channel),
+        local_time=time.fromisoformat(local_time),
+        timezone=tz,
+        weekdays=tuple(d for d in weekdays.split(",") if d),
+        topics=tuple(t for t in topics.split(",") if t),
+        difficulty=difficulty or None,
+        reveal_minutes=reveal,
+        use_thread=bool(thread),
+        mention=mention or None,
+        paused=bool(paused),
+        paused_reason=reason,
+        weekly_board=bool(weekly),
+        cycle=cycle,
+        created_by=created_by,
+        active_since=parse_iso(updated_at),
+    )
+
+
+async def get_schedule(store: Store, place: Place) -> Schedule | None:
+    row = await store.fetchone(
+        f"SELECT {_COLUMNS} FROM schedules WHERE platform = ? AND team_id = ? AND channel_id = ?",
+        (place.platform, place.team_id, place.channel_id),
+    )
+    return _schedule(tuple(row)) if row else None
+
+
+async def team_schedules(store: Store, platform: str, team_id: str) -> list[Schedule]:
+    rows = await store.fetchall(
+        f"SELECT {_COLUMNS} FROM schedules WHERE platform = ? AND team_id = ? ORDER BY channel_id",
+        (platform, team_id),
+    )
+    return [_schedule(tuple(r)) for r in rows]
+
+
+async def due_schedules(store: Store, now: datetime) -> list[Schedule]:
+    """Active schedules whose next run is at or before `now` (an indexed range read)."""
+    rows = await store.fetchall(
+        f"SELECT {_COLUMNS} FROM schedules WHERE paused = 0 AND next_run_utc IS NOT NULL AND next_run_utc <= ? "
+        "ORDER BY next_run_utc",
+        (iso(now),),
+    )
+    return [_schedule(tuple(r)) for r in rows]
+
+
+async def save_schedule(store: Store, s: Schedule, next_run: datetime | None, now: datetime) -> None:
+    async with store.write() as db:
+        await db.execute(
+            f"INSERT INTO schedules ({_COLUMNS}, next_run_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?) ON CONFLICT (platform, team_id, channel_id) DO UPDATE SET local_time = excluded.local_time, "
+            "timezone = excluded.timezone, weekdays = excluded.weekdays, topics = excluded.topics, "
+            "difficulty = excluded.difficulty, reveal_minutes = excluded.reveal_minutes, "
+            "use_thread = excluded.use_thread, mention = excluded.mention, paused = excluded.paused, "
+            "paused_reason = excluded.paused_reason, weekly_board = excluded.weekly_board, "
+            "created_by = excluded.created_by, updated_at = excluded.updated_at, next_run_utc = excluded.next_run_utc",
+            (s.place.platform, s.place.team_id, s.place.channel_id, s.local_time.strftime("%H:%M"), s.timezone,
+             ",".join(s.weekdays), ",".join(s.topics), s.difficulty or "", s.reveal_minutes, int(s.use_thread),
+             s.mention, int(s.paused), s.paused_reason, int(s.weekly_board), s.cycle, s.created_by, iso(now),
+             iso(next_run) if next_run else None),
+        )
+
+
+async def set_next_run(store: Store, place: Place, next_run: datetime | None) -> None:
+    async with store.write() as db:
+        await db.execute(
+            "UPDATE schedules SET next_run_utc = ? WHERE platform = ? AND team_id = ? AND channel_id = ?",
+            (iso(next_run) if next_run else None, place.platform, place.team_id, place.channel_id),
+        )
+
+
+async def set_paused(store: Store, place: Place, paused: bool, reason: str | None, next_run: datetime | None,
+                     now: datetime) -> None:
+    async with store.write() as db:
+        await db.execute(
+            "UPDATE schedules SET paused = ?, paused_reason = ?, next_run_utc = ?, updated_at = ? "
+            "WHERE platform = ? AND team_id = ? AND channel_id = ?",
+            (int(paused), reason, iso(next_run) if next_run else None, iso(now), place.platform, place.team_id,
+             place.channel_id),
+        )
+
+
+async def bump_cycle(store: Store, place: Place) -> int:
+    async with store.write() as db:
+        await db.execute(
+            "UPDATE schedules SET cycle = cycle + 1 WHERE platform = ? AND team_id = ? AND channel_id = ?",
+            (place.platform, place.team_id, place.channel_id),
+        )
+    row = await store.fetchone(
+        "SELECT cycle FROM schedules WHERE platform = ? AND team_id = ? AND channel_id = ?",
+        (place.platform, place.team_id, place.channel_id),
+    )
+    return int(row[0]) if row else 0

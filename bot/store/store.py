@@ -1,0 +1,309 @@
+"""The SQLite store: one aiosqlite connection, serialized write transactions, and the queries the core needs.
+
+Every statement is parameterised. Writes go through `write()` (a lock plus BEGIN IMMEDIATE/COMMIT) so that a
+transaction never interleaves with another coroutine's statements on the shared connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import iso
+from bot.commands.events import Place
+from bot.store.db import open_database
+
+
+@dataclass(frozen=True, slots=True)
+class PostRow:
+    id: int
+    platform: str
+    team_id: str
+    channel_id: str
+    kind: str
+    user_id: str | None
+    question_id: str
+    local_date: str | None
+    cycle: int
+    status: str
+    message_id: str | None
+    thread_id: str | None
+    reveal_at: str | None
+    revealed_at: str | None
+
+    @property
+    def place(self) -> Place:
+        return Place(self.platform, self.team_id, self.channel_id)
+
+
+_POST_COLUMNS = (
+    "id, platform, team_id, channel_id, kind, user_id, question_id, local_date, cycle, status, "
+    "message_id, thread_id, reveal_at, revealed_at"
+)
+
+
+def _post(row: aiosqlite.Row | None) -> PostRow | None:
+    return PostRow(*row) if row is not None else None
+
+
+class Store:
+    """Async access to the database. Open with `async with Store.open(path) as store`."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(cls, path: str | Path) -> AsyncIterator[Store]:
+        conn = await open_database(path)
+        try:
+            yield cls(conn, Path(path))
+        finally:
+            await conn.close()
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; commits on success, rolls back on error."""
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    # --- teams and users -------------------------------------------------------------------------
+
+    async def ensure_user(self, platform: str, user_id: str, display_name: str, now: datetime) -> None:
+        async with self.write() as db:
+            await db.execute(
+                "INSERT INTO users (platform, user_id, display_name, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (platform, user_id) DO UPDATE SET display_name = "
+                "COALESCE(NULLIF(excluded.display_name, ''), users.display_name)",
+                (platform, user_id, display_name, iso(now)),
+            )
+
+    async def user_settings(self, platform: str, user_id: str) -> aiosqlite.Row | None:
+        return await self.fetchone(
+            "SELECT display_name, timezone, remind_hours, reminded_on, pending_notice FROM users "
+            "WHERE platform = ? AND user_id = ?",
+            (platform, user_id),
+        )
+
+    async def set_user_field(self, platform: str, user_id: str, column: str, value: Any) -> None:
+        if column not in {"timezone", "remind_hours", "reminded_on", "pending_notice"}:
+            raise ValueError(column)
+        async with self.write() as db:
+            await db.execute(f"UPDATE users SET {column} = ? WHERE platform = ? AND user_id = ?",
+                             (value, platform, user_id))
+
+    async def take_pending_notice(self, platform: str, user_id: str) -> str | None:
+        row = await self.fetchone(
+            "SELECT pending_notice FROM users WHERE platform = ? AND user_id = ?", (platform, user_id)
+        )
+        if row is None or not row[0]:
+            return None
+        await self.set_user_field(platform, user_id, "pending_notice", None)
+        return str(row[0])
+
+    async def ensure_team(self, platform: str, team_id: str, now: datetime) -> None:
+        async with self.write() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO teams (platform, team_id, created_at) VALUES (?, ?, ?)",
+                (platform, team_id, iso(now)),
+            )
+
+    async def team_timezone(self, platform: str, team_id: str) -> str | None:
+        row = await self.fetchone(
+            "SELECT timezone FROM teams WHERE platform = ? AND team_id = ?", (platform, team_id)
+        )
+        return row[0] if row else None
+
+    async def set_team_timezone(self, platform: str, team_id: str, tz: str) -> None:
+        async with self.write() as db:
+            await db.execute(
+                "UPDATE teams SET timezone = ? WHERE platform = ? AND team_id = ?", (tz, platform, team_id)
+            )
+
+    async def is_listed_admin(self, platform: str, team_id: str, user_id: str) -> bool:
+        row = await self.fetchone(
+            "SELECT 1 FROM team_admins WHERE platform = ? AND team_id = ? AND user_id = ?",
+            (platform, team_id, user_id),
+        )
+        return row is not None
+
+    async def team_admin_ids(self, platform: str, team_id: str) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT user_id FROM team_admins WHERE platform = ? AND team_id = ? ORDER BY user_id",
+            (platform, team_id),
+        )
+        return [r[0] for r in rows]
+
+    async def set_team_admins(self, platform: str, team_id: str, user_ids: Iterable[str]) -> None:
+        async with self.write() as db:
+            await db.execute("DELETE FROM team_admins WHERE platform = ? AND team_id = ?", (platform, team_id))
+            await db.executemany(
+                "INSERT INTO team_admins (platform, team_id, user_id) VALUES (?, ?, ?)",
+                [(platform, team_id, u) for u in user_ids],
+            )
+
+    async def is_new_event(self, platform: str, event_id: str, now: datetime) -> bool:
+        """Record an event id; False when it was seen before (a redelivery)."""
+        async with self.write() as db:
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO processed_events (platform, event_id, seen_at) VALUES (?, ?, ?)",
+                (platform, event_id, iso(now)),
+            )
+            return cur.rowcount == 1
+
+    # --- posts ------------------------------------------------------------------------------------
+
+    async def create_quiz_post(self, place: Place, user_id: str, question_id: str, now: datetime) -> int:
+        """Record a private draw and count it as served to the user; returns the post id."""
+        stamp = iso(now)
+        async with self.write() as db:
+            cur = await db.execute(
+                "INSERT INTO posts (platform, team_id, channel_id, kind, user_id, question_id, status, "
+                "created_at, posted_at) VALUES (?, ?, ?, 'quiz', ?, ?, 'posted', ?, ?)",
+                (place.platform, place.team_id, place.channel_id, user_id, question_id, stamp, stamp),
+            )
+            await db.execute(
+                "INSERT INTO user_seen (platform, user_id, question_id, times, last_at) VALUES (?, ?, ?, 1, ?) "
+                "ON CONFLICT (platform, user_id, question_id) DO UPDATE SET times = times + 1, "
+                "last_at = excluded.last_at",
+                (place.platform, user_id, question_id, stamp),
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    async def served_counts(self, platform: str, user_id: str) -> dict[str, int]:
+        rows = await self.fetchall(
+            "SELECT question_id, times FROM user_seen WHERE platform = ? AND user_id = ?", (platform, user_id)
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def get_post(self, post_id: int) -> PostRow | None:
+        return _post(await self.fetchone(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)))
+
+    async def post_by_message(self, platform: str, message_id: str) -> PostRow | None:
+        return _post(
+            await self.fetchone(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE platform = ? AND message_id = ? AND kind = 'qotd'",
+                (platform, message_id),
+            )
+        )
+
+    async def latest_qotd(self, place: Place) -> PostRow | None:
+        return _post(
+            await self.fetchone(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE platform = ? AND team_id = ? AND channel_id = ? "
+                "AND kind = 'qotd' AND status = 'posted' ORDER BY local_date DESC LIMIT 1",
+                (place.platform, place.team_id, place.channel_id),
+            )
+        )
+
+    async def latest_team_qotd(self, platform: str, team_id: str) -> PostRow | None:
+        return _post(
+            await self.fetchone(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE platform = ? AND team_id = ? AND kind = 'qotd' "
+                "AND status = 'posted' ORDER BY posted_at DESC LIMIT 1",
+                (platform, team_id),
+            )
+        )
+
+    async def qotd_for_date(self, place: Place, local_day: date) -> PostRow | None:
+        return _post(
+            await self.fetchone(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE platform = ? AND team_id = ? AND channel_id = ? "
+                "AND kind = 'qotd' AND local_date = ?",
+                (place.platform, place.team_id, place.channel_id, local_day.isoformat()),
+            )
+        )
+
+    async def used_in_cycle(self, place: Place, cycle: int) -> set[str]:
+        rows = await self.fetchall(
+            "SELECT question_id FROM posts WHERE platform = ? AND team_id = ? AND channel_id = ? "
+            "AND kind = 'qotd' AND cycle = ?",
+            (place.platform, place.team_id, place.channel_id, cycle),
+        )
+        return {r[0] for r in rows}
+
+    async def claim_qotd(
+        self, place: Place, local_day: date, question_id: str, cycle: int, reveal_at: datetime, now: datetime
+    ) -> int | None:
+        """Record the intent to post today's question; None if this channel already has one for the date."""
+        async with self.write() as db:
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO posts (platform, team_id, channel_id, kind, question_id, local_date, "
+                "cycle, status, created_at, reveal_at) VALUES (?, ?, ?, 'qotd', ?, ?, ?, 'pending', ?, ?)",
+                (place.platform, place.team_id, place.channel_id, question_id, local_day.isoformat(), cycle,
+                 iso(now), iso(reveal_at)),
+            )
+            return cur.lastrowid if cur.rowcount == 1 else None
+
+    async def pending_qotd(self) -> list[PostRow]:
+        rows = await self.fetchall(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE kind = 'qotd' AND status = 'pending' ORDER BY id"
+        )
+        return [PostRow(*r) for r in rows]
+
+    async def mark_posted(self, post_id: int, message_id: str, thread_id: str | None, now: datetime) -> None:
+        async with self.write() as db:
+            await db.execute(
+                "UPDATE posts SET status = 'posted', message_id = ?, thread_id = ?, posted_at = ? WHERE id = ?",
+                (message_id, thread_id, iso(now), post_id),
+            )
+
+    async def mark_post_status(self, post_id: int, status: str) -> None:
+        async with self.write() as db:
+            await db.execute("UPDATE posts SET status = ? WHERE id = ?", (status, post_id))
+
+    async def due_reveals(self, now: datetime) -> list[PostRow]:
+        rows = await self.fetchall(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE kind = 'qotd' AND status = 'posted' "
+            "AND revealed_at IS NULL AND reveal_at <= ? ORDER BY reveal_at",
+            (iso(now),),
+        )
+        return [PostRow(*r) for r in rows]
+
+    async def mark_revealed(self, post_id: int, now: datetime) -> bool:
+        """Claim the public reveal; False if another tick already did."""
+        async with self.write() as db:
+            cur = await db.execute(
+                "UPDATE posts SET revealed_at = ? WHERE id = ? AND revealed_at IS NULL", (iso(now), post_id)
+            )
+            return cur.rowcount == 1
+
+    async def post_grade_summary(self, post_id: int) -> tuple[int, int]:
+        """(number of grades, number rated good or easy) for a post."""
+        row = await self.fetchone(
+            "SELECT COUNT(*), COALESCE(SUM(grade IN ('good', 'easy')), 0) FROM grades WHERE post_id = ?",
+            (post_id,),
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    async def user_grade(self, post_id: int, platform: str, user_id: str) -> str | None:
+        row = await self.fetchone(
+            "SELECT grade FROM grades WHERE post_id = ? AND platform = ? AND user_id = ?",
+            (post_id, platform, user_id),
+        )
+        return row[0] if row else None
