@@ -85,7 +85,8 @@ class Reply:
     """A message: Markdown `text` and/or a question `card`, with buttons. Private replies only reach the actor.
 
     `replace` asks the adapter to update the message the button was on instead of sending a new one, where the
-    platform allows it.
+    platform allows it. `dedupe_key` names a scheduled post so an adapter can find it again after a crash
+    (e.g. a Discord nonce, Slack message metadata).
     """
 
     text: str = ""
@@ -95,6 +96,7 @@ class Reply:
     title: str | None = None
     is_error: bool = False
     replace: bool = False
+    dedupe_key: str | None = None
 
 
 def error(text: str) -> Reply:

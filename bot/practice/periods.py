@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -60,3 +60,8 @@ def week_key(moment: datetime, tz: str | None) -> str:
 
 def month_key(moment: datetime, tz: str | None) -> str:
     return f"m:{local_date(moment, tz).strftime('%Y-%m')}"
+
+
+def local_midnight(day: date, tz: str | None) -> datetime:
+    """The instant `day` starts in `tz`."""
+    return datetime.combine(day, time(0), tzinfo=zone(tz))

@@ -110,3 +110,8 @@ async def bump_cycle(store: Store, place: Place) -> int:
         (place.platform, place.team_id, place.channel_id),
     )
     return int(row[0]) if row else 0
+
+
+async def weekly_board_schedules(store: Store) -> list[Schedule]:
+    rows = await store.fetchall(f"SELECT {_COLUMNS} FROM schedules WHERE paused = 0 AND weekly_board = 1")
+    return [_schedule(tuple(r)) for r in rows]

@@ -37,6 +37,7 @@ class PostRow:
     thread_id: str | None
     reveal_at: str | None
     revealed_at: str | None
+    created_at: str
 
     @property
     def place(self) -> Place:
@@ -45,7 +46,7 @@ class PostRow:
 
 _POST_COLUMNS = (
     "id, platform, team_id, channel_id, kind, user_id, question_id, local_date, cycle, status, "
-    "message_id, thread_id, reveal_at, revealed_at"
+    "message_id, thread_id, reveal_at, revealed_at, created_at"
 )
 
 
@@ -307,3 +308,31 @@ class Store:
             (post_id, platform, user_id),
         )
         return row[0] if row else None
+
+    async def delete_post(self, post_id: int) -> None:
+        async with self.write() as db:
+            await db.execute("DELETE FROM posts WHERE id = ? AND NOT EXISTS "
+                             "(SELECT 1 FROM grades WHERE grades.post_id = posts.id)", (post_id,))
+
+    async def unmark_revealed(self, post_id: int) -> None:
+        async with self.write() as db:
+            await db.execute("UPDATE posts SET revealed_at = NULL WHERE id = ?", (post_id,))
+
+    async def claim_weekly_post(self, place: Place, week: str, now: datetime) -> bool:
+        """Claim the weekly leaderboard post for a channel and week; False if already made."""
+        async with self.write() as db:
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO weekly_posts (platform, team_id, channel_id, week_key, posted_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (place.platform, place.team_id, place.channel_id, week, iso(now)),
+            )
+            return cur.rowcount == 1
+
+    async def reminder_candidates(self) -> list[aiosqlite.Row]:
+        """Opted-in users holding a streak: (platform, team, user, tz, hours, reminded_on, streak columns...)."""
+        return await self.fetchall(
+            "SELECT s.platform, s.team_id, s.user_id, u.timezone, u.remind_hours, u.reminded_on, s.current, s.best, "
+            "s.freezes, s.freezes_used, s.last_date FROM users u JOIN streaks s "
+            "ON s.platform = u.platform AND s.user_id = u.user_id "
+            "WHERE u.remind_hours IS NOT NULL AND s.current > 0"
+        )

@@ -1,0 +1,131 @@
+"""The console playground: type the bot's commands in a terminal, or pipe a script to stdin.
+
+Commands are the slash commands every platform has (`/quiz pytorch hard`, `/streak`, `/qotd setup ...`), the
+buttons as words (`reveal`, `hint`, `skip`, `again`, `hard`, `good`, `easy`, `next`), and console extras:
+`/as NAME [admin]` switches user, `/clock +1d` moves time forward (the question of the day and streaks move
+with it), `/react` reacts 👀 to the latest question of the day, `/quit` ends.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TextIO
+
+from adapters.console.outbound import ConsoleOutbound
+from adapters.console.render import render_reply
+from bot.clock import ManualClock
+from bot.commands.events import Actor, ButtonPress, Command, Place, Reaction
+from bot.commands.replies import BUTTON_LABELS, Reply
+from bot.core import Core
+
+PLATFORM = "console"
+TEAM = "playground"
+CHANNEL = "general"
+_CLOCK_STEP = re.compile(r"^\+(\d+)([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+CONSOLE_HELP = """Console extras: /as NAME [admin] (switch user), /clock +30m|+2h|+1d|+1w (move time), \
+/react (👀 on today's question), /quit. Buttons: type reveal, hint, skip, again, hard, good, easy, next."""
+
+
+@dataclass
+class ConsoleUser:
+    name: str
+    is_admin: bool
+
+
+class ConsoleSession:
+    """Turns lines of text into core events and prints the replies."""
+
+    def __init__(self, core: Core, clock: ManualClock, out: TextIO, outbound: ConsoleOutbound) -> None:
+        self.core = core
+        self.clock = clock
+        self.out = out
+        self.user = ConsoleUser("you", True)
+        self.place = Place(PLATFORM, TEAM, CHANNEL)
+        self._last_post: dict[str, int] = {}
+        core.register_outbound(outbound)
+        self.outbound = outbound
+
+    def actor(self) -> Actor:
+        return Actor(PLATFORM, TEAM, self.user.name, self.user.name, self.user.is_admin)
+
+    def say(self, text: str) -> None:
+        self.out.write(text.rstrip() + "\n")
+
+    def show(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            self.say(render_reply(reply))
+            if reply.buttons:
+                self._last_post[self.user.name] = reply.buttons[0].post_id
+
+    async def handle_line(self, line: str) -> bool:
+        """Process one line; False when the session should end."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        words = shlex.split(line) if line.count('"') % 2 == 0 else line.split()
+        head, args = words[0].lower(), tuple(words[1:])
+        if head in ("/quit", "/exit", "quit", "exit"):
+            return False
+        if head == "/as":
+            return self._switch_user(args)
+        if head == "/clock":
+            await self._move_clock(args)
+        elif head == "/react":
+            await self._react()
+        elif head in ("/console", "/?"):
+            self.say(CONSOLE_HELP)
+        elif head.startswith("/"):
+            self.show(await self.core.handle_command(Command(self.actor(), self.place, head[1:], args)))
+        elif head in BUTTON_LABELS:
+            await self._press(head)
+        else:
+            self.say(f"Unknown input `{head}`. Type /help for commands. {CONSOLE_HELP}")
+        await self.core.tick()
+        return True
+
+    def _switch_user(self, args: tuple[str, ...]) -> bool:
+        if not args:
+            self.say("Usage: /as NAME [admin]")
+            return True
+        self.user = ConsoleUser(args[0], len(args) > 1 and args[1].lower() == "admin")
+        self.say(f"You are now {self.user.name}{' (admin)' if self.user.is_admin else ''}.")
+        return True
+
+    async def _move_clock(self, args: tuple[str, ...]) -> None:
+        if args:
+            match = _CLOCK_STEP.match(args[0])
+            if not match:
+                self.say("Usage: /clock +30m, +2h, +1d or +1w")
+                return
+            step = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+            # Tick minute by minute (in hour-sized steps beyond a day) so due posts fire on their own day.
+            stride = timedelta(minutes=1) if step <= timedelta(hours=6) else timedelta(minutes=30)
+            end = self.clock.now() + step
+            while self.clock.now() + stride <= end:
+                self.clock.advance(stride)
+                await self.core.tick()
+            self.clock.set(end)
+        self.say(f"🕒 It is now {self.clock.now():%a %d %b %Y %H:%M} UTC.")
+
+    async def _react(self) -> None:
+        post = await self.core.store.latest_qotd(self.place)
+        if post is None or not post.message_id:
+            self.say("There is no question of the day to react to yet.")
+            return
+        replies = await self.core.handle_reaction(Reaction(self.actor(), self.place, post.message_id, "eyes"))
+        self.say(f"[DM to {self.user.name}]")
+        self.show(replies)
+
+    async def _press(self, action: str) -> None:
+        post_id = self._last_post.get(self.user.name)
+        if action in ("reveal", "again", "hard", "good", "easy") and post_id is None:
+            latest = await self.core.store.latest_qotd(self.place)
+            post_id = latest.id if latest else None
+        if post_id is None:
+            self.say("No question on screen. Start with /quiz.")
+            return
+        self.show(await self.core.handle_button(ButtonPress(self.actor(), self.place, action, post_id)))

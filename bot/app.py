@@ -1,0 +1,36 @@
+"""Wiring: open the store, load the bank, start the grade writer, hand back a ready Core."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+from bot.bank.loader import load_bank
+from bot.clock import Clock, SystemClock
+from bot.core import Core
+from bot.resources import questions_dir
+from bot.store.grade_writer import GradeWriter
+from bot.store.store import Store
+
+
+@contextlib.asynccontextmanager
+async def open_core(
+    *,
+    database: str | Path,
+    clock: Clock | None = None,
+    extra_packs: Iterable[Path] = (),
+    bank_paths: Iterable[Path] | None = None,
+    rng: random.Random | None = None,
+) -> AsyncIterator[Core]:
+    """A Core on the given database and question packs; everything is closed on exit.
+
+    `bank_paths` replaces the shipped bank (tests use small banks); `extra_packs` adds a team's own packs.
+    Raises BankError if a pack is broken, SchemaTooNewError if the database is newer than the code.
+    """
+    paths = (*(bank_paths if bank_paths is not None else (questions_dir(),)), *extra_packs)
+    bank = load_bank(paths)
+    async with Store.open(database) as store, GradeWriter(store) as writer:
+        yield Core(store=store, bank=bank, clock=clock or SystemClock(), writer=writer, rng=rng,
+                   pack_paths=tuple(paths))

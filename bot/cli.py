@@ -1,0 +1,218 @@
+"""Command line: `python -m bot [run|questions|db] ...`. With no arguments: run every configured adapter, or
+the console playground when no platform token is set."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.bank.loader import BankError, lint_paths
+from bot.bank.model import DIFFICULTIES, TOPICS, compute_stats
+from bot.config import Settings, platforms_configured
+from bot.resources import questions_dir
+from bot.store.db import backup_database, upgrade_database
+from bot.store.migrations import SchemaTooNewError
+
+log = logging.getLogger("bot")
+PLATFORMS = ("discord", "slack", "console")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="ML interview practice bot for Discord and Slack. With no command: runs the adapters whose "
+        "tokens are set, or the console playground when none are.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot on discord, slack, or the console playground",
+                         description="Run adapters. Without a platform: every platform whose tokens are set "
+                         "(DISCORD_TOKEN; SLACK_BOT_TOKEN or SLACK_CLIENT_ID), else the console playground.")
+    run.add_argument("platform", nargs="?", choices=PLATFORMS, help="which adapter to run")
+    run.add_argument("--start", help="console only: start the playground clock at this ISO time (UTC)")
+
+    questions = sub.add_parser("questions", help="import, lint and count the question bank",
+                               description="Tools for the question bank.")
+    qsub = questions.add_subparsers(dest="questions_command", metavar="ACTION", required=True)
+    imp = qsub.add_parser("import", help="build questions/*.yaml from the seed documents",
+                          description="Parse the seed documents and (re)write the bank. Prints, per seed, entries "
+                          "found, merged and kept; fails if a section yields nothing.")
+    imp.add_argument("seeds", nargs="+", type=Path, help="seed documents (e.g. ../shared/seeds/*.txt)")
+    imp.add_argument("--out", type=Path, default=None, help="output folder (default: the repo's questions/)")
+    lint = qsub.add_parser("lint", help="validate question packs",
+                           description="Validate the shipped bank and any pack files or folders given. Errors name "
+                           "file and line and exit 1; a clean run prints counts.")
+    lint.add_argument("paths", nargs="*", type=Path, help="pack files or folders (default: the shipped bank)")
+    stats = qsub.add_parser("stats", help="count questions by topic and difficulty",
+                            description="Print counts by topic and difficulty and answer coverage.")
+    stats.add_argument("paths", nargs="*", type=Path, help="pack files or folders (default: the shipped bank)")
+
+    db = sub.add_parser("db", help="database maintenance", description="Database maintenance (BOT_DATABASE).")
+    dsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    dsub.add_parser("upgrade", help="apply pending migrations", description="Apply pending schema migrations.")
+    backup = dsub.add_parser("backup", help="copy the live database",
+                             description="Copy the database with SQLite's online backup API (safe while running).")
+    backup.add_argument("path", type=Path, help="where to write the copy")
+    return parser
+
+
+def _bank_paths(paths: Sequence[Path]) -> list[Path]:
+    return list(paths) if paths else [questions_dir()]
+
+
+def stats_table(questions: Sequence) -> str:
+    """Counts by topic and difficulty, with answers by origin, as an aligned text table."""
+    stats = compute_stats(list(questions))
+    header = f"{'topic':<18}" + "".join(f"{d:>8}" for d in DIFFICULTIES) + f"{'total':>8}{'answered':>10}" \
+        f"{'seed':>7}{'written':>9}"
+    lines = [header, "-" * len(header)]
+    totals = dict.fromkeys(DIFFICULTIES, 0)
+    for topic in TOPICS:
+        per = stats.by_topic.get(topic)
+        if not per:
+            continue
+        origins = stats.origin_by_topic[topic]
+        for d in DIFFICULTIES:
+            totals[d] += per[d]
+        lines.append(f"{topic:<18}" + "".join(f"{per[d]:>8}" for d in DIFFICULTIES) + f"{sum(per.values()):>8}"
+                     f"{stats.answered_by_topic.get(topic, 0):>10}{origins['seed']:>7}{origins['written']:>9}")
+    lines.append("-" * len(header))
+    lines.append(f"{'all':<18}" + "".join(f"{totals[d]:>8}" for d in DIFFICULTIES) + f"{stats.total:>8}"
+                 f"{stats.answered:>10}")
+    share = 100 * stats.answered / stats.total if stats.total else 0
+    lines.append(f"{stats.total} questions in {len(stats.by_topic)} topics; {stats.answered} with an answer "
+                 f"({share:.0f}%).")
+    return "\n".join(lines)
+
+
+def cmd_lint(paths: Sequence[Path]) -> int:
+    questions, errors = lint_paths(_bank_paths(paths))
+    if errors:
+        for e in errors:
+            print(e, file=sys.stderr)
+        print(f"{len(errors)} problem(s) found.", file=sys.stderr)
+        return 1
+    print(stats_table(questions))
+    print("lint: no problems found.")
+    return 0
+
+
+def cmd_stats(paths: Sequence[Path]) -> int:
+    questions, errors = lint_paths(_bank_paths(paths))
+    print(stats_table(questions))
+    if errors:
+        print(f"({len(errors)} problem(s) left out; run `python -m bot questions lint`)", file=sys.stderr)
+    return 0
+
+
+def cmd_import(seeds: Sequence[Path], out: Path | None) -> int:
+    from bot.bank.importer.pipeline import SeedImportError, format_report, run_import
+
+    try:
+        report = run_import(list(seeds), out or questions_dir())
+    except SeedImportError as exc:
+        print(f"import failed: {exc}", file=sys.stderr)
+        return 1
+    print(format_report(report))
+    return 0
+
+
+async def _run_platforms(platforms: list[str], settings: Settings, start: str | None) -> None:
+    if platforms == ["console"]:
+        from datetime import datetime
+
+        from adapters.console.runner import run_console
+
+        begin = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None
+        await run_console(settings.database, extra_packs=settings.extra_packs, start=begin)
+        return
+    from bot.app import open_core
+    from bot.qotd.scheduler import start_scheduler
+
+    async with open_core(database=settings.database, extra_packs=settings.extra_packs) as core:
+        scheduler = start_scheduler(core)
+        try:
+            async with asyncio.TaskGroup() as group:
+                for platform in platforms:
+                    group.create_task(_serve(platform, core))
+        finally:
+            scheduler.shutdown(wait=False)
+
+
+async def _serve(platform: str, core: object) -> None:
+    if platform == "discord":
+        from adapters.discord.runner import serve as serve_discord
+
+        env = os.environ
+        guild = env.get("DISCORD_GUILD_ID")
+        await serve_discord(core, token=env.get("DISCORD_TOKEN"), guild_id=int(guild) if guild else None,
+                            api_base_url=env.get("DISCORD_API_BASE_URL"), gateway_url=env.get("DISCORD_GATEWAY_URL"))
+    elif platform == "slack":
+        from adapters.slack.runner import serve as serve_slack
+
+        await serve_slack(core, env=dict(os.environ))
+
+
+def cmd_run(platform: str | None, start: str | None) -> int:
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    platforms = [platform] if platform else (platforms_configured() or ["console"])
+    if platforms == ["console"]:
+        logging.getLogger().setLevel(logging.WARNING)
+    try:
+        asyncio.run(_run_platforms(platforms, settings, start))
+    except KeyboardInterrupt:
+        return 0
+    except (BankError, SchemaTooNewError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ExceptionGroup as group:
+        startup = _startup_error(group)
+        if startup is None:
+            raise
+        print(f"error: {startup}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _startup_error(group: BaseExceptionGroup) -> BaseException | None:
+    """An adapter's one-line StartupError inside a task group, if that is what stopped the run."""
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            found = _startup_error(exc)
+            if found:
+                return found
+        elif type(exc).__name__ == "StartupError":
+            return exc
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in (None, "run"):
+        return cmd_run(getattr(args, "platform", None), getattr(args, "start", None))
+    if args.command == "questions":
+        if args.questions_command == "import":
+            return cmd_import(args.seeds, args.out)
+        if args.questions_command == "lint":
+            return cmd_lint(args.paths)
+        return cmd_stats(args.paths)
+    settings = Settings.from_env()
+    try:
+        if args.db_command == "upgrade":
+            before, after = upgrade_database(settings.database)
+            print(f"{settings.database}: schema version {before} -> {after}" if after != before
+                  else f"{settings.database}: already at schema version {after}")
+        else:
+            upgrade_database(settings.database)
+            backup_database(settings.database, args.path)
+            print(f"backed up {settings.database} to {args.path}")
+    except SchemaTooNewError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,34 @@
+"""Help texts shown by /help and /qotd help."""
+
+HELP_TEXT = """Practise machine-learning interview questions, alone or as a team.
+
+**Practice**
+• `/quiz [topic] [difficulty]` — a private question, e.g. `/quiz pytorch hard` or `/quiz sql`. Reveal the answer, \
+then grade yourself Again / Hard / Good / Easy. You won't see a question twice until you've seen every one in \
+your selection.
+• `/quiz review` — the questions your spaced-repetition schedule says are due.
+• `/answer` — today's question-of-the-day answer, privately.
+• `/topics` — what the bank holds, by topic and difficulty.
+
+**Progress**
+• `/streak [timezone]` — your streak (days in a row with at least one grade) and freezes. \
+`/streak Europe/Berlin` sets your timezone; `/streak remind=3` nudges you 3 h before your midnight.
+• `/leaderboard [week|month|all] [topic]` — the team's top 10 and your rank.
+
+**Points**: easy 1, medium 2, hard 3 for Good or Easy; half for Hard; none for Again. Grading again changes \
+your grade, it never adds.
+
+**Question of the day** (admins): `/qotd setup`, `/qotd now`, `/qotd pause`, `/qotd resume`, `/qotd status`; \
+`/qotd help` explains the settings."""
+
+QOTD_HELP = """**/qotd setup** sets this channel's question of the day. Words in any order, all optional:
+• a time `09:00` (24 h, or `9am`) and an IANA timezone `Europe/Berlin` (default: 09:00 in the team's timezone)
+• days: `mon-fri` (default), `daily`, `weekends`, `mon,wed,fri`
+• topics: `pytorch sql` (default: any) and a difficulty: `easy`, `medium`, `hard`, `any`
+• `reveal=12h` — when the answer is posted publicly (default 12h)
+• `thread=on|off` — discuss in a thread (default on)
+• `mention=ROLE` (Discord role / Slack user group) — who is pinged with the question
+• `admins=USER,USER` — people besides admins who may change the schedule
+• `weekly=on` — post last week's leaderboard on Mondays
+**/qotd now** posts today's question now; **/qotd pause** / **resume**; **/qotd status** lists the team's schedules.
+Example: `/qotd setup 08:30 America/New_York mon-fri pytorch deep-learning medium reveal=6h`"""

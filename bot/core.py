@@ -1,0 +1,253 @@
+"""The platform-neutral core: turns neutral events into neutral replies, and runs the scheduled work."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.bank.loader import Bank, lint_paths
+from bot.bank.model import DIFFICULTIES, TOPIC_TITLES
+from bot.clock import Clock
+from bot.commands.args import (
+    ArgumentError,
+    parse_leaderboard,
+    parse_qotd_setup,
+    parse_quiz,
+    parse_streak,
+)
+from bot.commands.events import Actor, ButtonPress, Command, Reaction
+from bot.commands.help import HELP_TEXT, QOTD_HELP
+from bot.commands.replies import Reply, error, info
+from bot.practice.periods import local_date, local_midnight, month_key, week_key, week_start, zone
+from bot.practice.service import PracticeService, Timezones, streak_line
+from bot.practice.streaks import as_of
+from bot.qotd.ports import Outbound
+from bot.qotd.service import QotdService, format_board
+from bot.store import boards
+from bot.store.grade_writer import GradeWriter
+from bot.store.store import Store
+
+log = logging.getLogger(__name__)
+ADMIN_ONLY = ("Only server admins (Manage Server on Discord, workspace admins or owners on Slack) or people on "
+              "this team's /qotd allow-list can change the question of the day.")
+QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "help")
+
+
+class Core:
+    """What every adapter talks to. Built by `bot.app.open_core`."""
+
+    def __init__(self, *, store: Store, bank: Bank, clock: Clock, writer: GradeWriter,
+                 rng: random.Random | None = None, pack_paths: tuple[Path, ...] = ()) -> None:
+        self.store = store
+        self.clock = clock
+        self.writer = writer
+        self.rng = rng or random.Random()
+        self.pack_paths = pack_paths
+        self.outbounds: dict[str, Outbound] = {}
+        self.practice = PracticeService(store=store, bank=bank, clock=clock, writer=writer, rng=self.rng)
+        self.qotd = QotdService(store=store, bank=bank, clock=clock, rng=self.rng, outbounds=self.outbounds)
+        self._bank = bank
+
+    @property
+    def bank(self) -> Bank:
+        return self._bank
+
+    def register_outbound(self, outbound: Outbound) -> None:
+        self.outbounds[outbound.platform] = outbound
+
+    def topic_choices(self) -> list[tuple[str, str, int]]:
+        return [(t, TOPIC_TITLES[t], self.bank.count(t)) for t in self.bank.topics_in_use()]
+
+    def reload_bank(self) -> list[str]:
+        """Reload the question packs; on any error keep the current bank and return the lint errors."""
+        questions, errors = lint_paths(self.pack_paths)
+        if errors:
+            log.warning("question bank reload refused: %d problem(s)", len(errors))
+            return [str(e) for e in errors]
+        self._bank = Bank(tuple(questions))
+        self.practice.bank = self.qotd.bank = self._bank
+        log.info("question bank reloaded: %d questions", len(self._bank))
+        return []
+
+    async def is_new_event(self, platform: str, event_id: str) -> bool:
+        return await self.store.is_new_event(platform, event_id, self.clock.now())
+
+    async def note_unreachable(self, actor: Actor, text: str) -> None:
+        """Keep a notice for a user we could not DM; it leads their next command's reply."""
+        await self.store.ensure_user(actor.platform, actor.user_id, actor.display_name, self.clock.now())
+        await self.store.set_user_field(actor.platform, actor.user_id, "pending_notice", text)
+
+    async def tick(self) -> None:
+        await self.qotd.tick()
+
+    # --- inbound events ---------------------------------------------------------------------------
+
+    async def handle_command(self, command: Command) -> list[Reply]:
+        handlers: dict[str, Callable[[Command], Awaitable[list[Reply]]]] = {
+            "quiz": self._quiz, "answer": self._answer, "streak": self._streak, "leaderboard": self._leaderboard,
+            "topics": self._topics, "qotd": self._qotd, "help": self._help,
+        }
+        handler = handlers.get(command.name.lstrip("/").lower())
+        if handler is None:
+            return [error(f"Unknown command `/{command.name}`. Commands: " + ", ".join(f"/{n}" for n in handlers))]
+        await self._register(command.actor)
+        notice = await self.store.take_pending_notice(command.actor.platform, command.actor.user_id)
+        try:
+            replies = await handler(command)
+        except ArgumentError as exc:
+            replies = [error(str(exc))]
+        return [info(notice), *replies] if notice else replies
+
+    async def handle_button(self, press: ButtonPress) -> list[Reply]:
+        await self._register(press.actor)
+        checked = await self.practice.check_access(press.actor, await self.store.get_post(press.post_id))
+        if isinstance(checked, Reply):
+            return [checked]
+        post, question = checked
+        if press.action == "reveal":
+            return [self.practice.reveal(post, question)]
+        if press.action == "hint":
+            return [self.practice.hint(post, question)]
+        if press.action in ("skip", "next"):
+            return await self.practice.skip(press.actor, press.place, question) if press.action == "skip" else \
+                await self.practice.draw(press.actor, press.place, parse_quiz([question.topic]))
+        if press.action in ("again", "hard", "good", "easy"):
+            zones = await self._zones(press.actor)
+            return [await self.practice.grade(press.actor, post, question, press.action, zones)]
+        return [error("That button is not one I know.")]
+
+    async def handle_reaction(self, reaction: Reaction) -> list[Reply]:
+        """👀 on a question-of-the-day post: the answer, privately, with grade buttons."""
+        if reaction.emoji not in ("eyes", "👀"):
+            return []
+        post = await self.store.post_by_message(reaction.actor.platform, reaction.message_id)
+        if post is None:
+            return []
+        await self._register(reaction.actor)
+        checked = await self.practice.check_access(reaction.actor, post)
+        if isinstance(checked, Reply):
+            return [checked]
+        return [self.practice.reveal(*checked)]
+
+    # --- commands ---------------------------------------------------------------------------------
+
+    async def _register(self, actor: Actor) -> None:
+        now = self.clock.now()
+        await self.store.ensure_team(actor.platform, actor.team_id, now)
+        await self.store.ensure_user(actor.platform, actor.user_id, actor.display_name, now)
+
+    async def _zones(self, actor: Actor) -> Timezones:
+        settings = await self.store.user_settings(actor.platform, actor.user_id)
+        return Timezones(user=settings[1] if settings else None,
+                         team=await self.store.team_timezone(actor.platform, actor.team_id))
+
+    async def _quiz(self, command: Command) -> list[Reply]:
+        args = parse_quiz(command.args)
+        if args.help:
+            return await self._help(command)
+        return await self.practice.draw(command.actor, command.place, args)
+
+    async def _answer(self, command: Command) -> list[Reply]:
+        post = await self.store.latest_qotd(command.place) or \
+            await self.store.latest_team_qotd(command.actor.platform, command.actor.team_id)
+        if post is None:
+            return [info("No question of the day has been posted here yet. Try `/quiz` for a private question.")]
+        checked = await self.practice.check_access(command.actor, post)
+        return [checked] if isinstance(checked, Reply) else [self.practice.reveal(*checked)]
+
+    async def _streak(self, command: Command) -> list[Reply]:
+        args = parse_streak(command.args)
+        actor = command.actor
+        notes = []
+        if args.timezone:
+            await self.store.set_user_field(actor.platform, actor.user_id, "timezone", args.timezone)
+            notes.append(f"Your timezone is now **{args.timezone}**; your days run midnight to midnight there.")
+        if args.remind_hours:
+            await self.store.set_user_field(actor.platform, actor.user_id, "remind_hours", args.remind_hours)
+            notes.append(f"I'll nudge you {args.remind_hours} h before your midnight on days you haven't practised.")
+        if args.remind_off:
+            await self.store.set_user_field(actor.platform, actor.user_id, "remind_hours", None)
+            notes.append("Reminders are off.")
+        zones = await self._zones(actor)
+        tz = zones.for_streaks(actor)
+        today = local_date(self.clock.now(), tz)
+        state = as_of(await boards.streak_state(self.store, actor.platform, actor.team_id, actor.user_id), today)
+        practised = "✅ You have practised today." if state.last_date == today else \
+            "Not practised yet today — `/quiz` to keep your streak."
+        lines = [*notes, streak_line(state), practised,
+                 f"Freezes: {state.freezes}/2 held (one earned every 7 days in a row; a missed day uses one).",
+                 f"Your timezone: {tz}. Change it with `/streak Europe/Berlin`; reminders with `/streak remind=3`."]
+        return [info("\n".join(lines), title="Your streak")]
+
+    async def _leaderboard(self, command: Command) -> list[Reply]:
+        args = parse_leaderboard(command.args)
+        actor = command.actor
+        team_tz = await self.store.team_timezone(actor.platform, actor.team_id) or "UTC"
+        now = self.clock.now()
+        labels = {"week": "This week", "month": "This month", "all": "All time"}
+        title = labels[args.period] + (f" · {TOPIC_TITLES[args.topic]}" if args.topic else "")
+        if args.topic:
+            since = None
+            if args.period != "all":
+                local = now.astimezone(zone(team_tz)).date()
+                start = week_start(local) if args.period == "week" else local.replace(day=1)
+                since = local_midnight(start, team_tz)
+            board = await boards.topic_board(self.store, actor.platform, actor.team_id, args.topic, since,
+                                             actor.user_id)
+        else:
+            period = {"week": week_key(now, team_tz), "month": month_key(now, team_tz), "all": "all"}[args.period]
+            board = await boards.period_board(self.store, actor.platform, actor.team_id, period, actor.user_id)
+        return [info(format_board(board.top, board.me, f"🏆 {title}"), private=False)]
+
+    async def _topics(self, command: Command) -> list[Reply]:
+        lines = ["**Topics** (easy / medium / hard):"]
+        for topic in self.bank.topics_in_use():
+            counts = " / ".join(str(self.bank.count(topic, d)) for d in DIFFICULTIES)
+            lines.append(f"• `{topic}` — {TOPIC_TITLES[topic]}: {self.bank.count(topic)} ({counts})")
+        lines.append(f"{len(self.bank)} questions in all. Try `/quiz pytorch hard`.")
+        return [info("\n".join(lines))]
+
+    async def _help(self, command: Command) -> list[Reply]:
+        return [info(HELP_TEXT, title="ML interview practice")]
+
+    async def _qotd(self, command: Command) -> list[Reply]:
+        action = command.args[0].lower() if command.args else "status"
+        rest = command.args[1:]
+        if action not in QOTD_ACTIONS:
+            return [error(f"Unknown /qotd action `{action}`. Actions: {', '.join(QOTD_ACTIONS)}.")]
+        if action == "help":
+            return [info(QOTD_HELP)]
+        actor = command.actor
+        if not (actor.is_admin or await self.store.is_listed_admin(actor.platform, actor.team_id, actor.user_id)):
+            return [error(ADMIN_ONLY)]
+        if action == "setup":
+            return [await self.qotd.setup(actor, command.place, parse_qotd_setup(rest))]
+        if action == "status":
+            return [await self.qotd.status(command.place)]
+        if action == "now":
+            return [await self.qotd.post_now(command.place)]
+        return [await self.qotd.set_paused(command.place, action == "pause")]
+
+    async def home_summary(self, actor: Actor) -> Reply:
+        """The user's dashboard: streak and freezes, due reviews, this week's rank, per-topic progress."""
+        await self._register(actor)
+        zones = await self._zones(actor)
+        now = self.clock.now()
+        today = local_date(now, zones.for_streaks(actor))
+        state = as_of(await boards.streak_state(self.store, actor.platform, actor.team_id, actor.user_id), today)
+        due = await boards.due_review_ids(self.store, actor.platform, actor.user_id, now, limit=100)
+        board = await boards.period_board(self.store, actor.platform, actor.team_id,
+                                          week_key(now, zones.for_team()), actor.user_id, limit=3)
+        rank = f"#{board.me.rank} of {board.total_players} ({board.me.points:g} pts)" if board.me else \
+            "not ranked yet — grade a question to join"
+        progress = await boards.topic_progress(self.store, actor.platform, actor.user_id)
+        lines = [streak_line(state), f"🧊 Freezes held: {state.freezes}/2",
+                 f"🔁 Reviews due: {len(due)}" + (" — `/quiz review`" if due else ""),
+                 f"🏆 This week: {rank}", "", "**Progress by topic** (questions graded · share Good/Easy):"]
+        for topic in self.bank.topics_in_use():
+            done, share = progress.get(topic, (0, 0.0))
+            lines.append(f"• {TOPIC_TITLES[topic]}: {done}/{self.bank.count(topic)}"
+                         + (f" · {round(share * 100)}%" if done else ""))
+        return info("\n".join(lines), title="Your practice")

@@ -1,0 +1,159 @@
+"""Private practice and grading: draw a question, reveal it, take a self-grade, serve due reviews."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from bot.bank.loader import Bank
+from bot.bank.model import TOPIC_TITLES, Question
+from bot.clock import Clock
+from bot.commands.args import QuizArgs
+from bot.commands.events import Actor, Place
+from bot.commands.replies import (
+    Button,
+    QuestionCard,
+    Reply,
+    error,
+    grade_buttons,
+    question_buttons,
+)
+from bot.practice.draw import least_served
+from bot.practice.periods import local_date, month_key, week_key
+from bot.practice.points import format_points, points_for
+from bot.practice.streaks import StreakState
+from bot.store import boards
+from bot.store.grade_writer import GradeRequest, GradeResult, GradeWriter
+from bot.store.store import PostRow, Store
+
+GRADE_ACTIONS = ("again", "hard", "good", "easy")
+
+
+@dataclass(frozen=True, slots=True)
+class Timezones:
+    """Where a user's local day comes from: their own setting, the platform's profile, the team, else UTC."""
+
+    user: str | None
+    team: str | None
+
+    def for_streaks(self, actor: Actor) -> str:
+        return self.user or actor.platform_timezone or self.team or "UTC"
+
+    def for_team(self) -> str:
+        return self.team or "UTC"
+
+
+def streak_line(streak: StreakState) -> str:
+    days = "day" if streak.current == 1 else "days"
+    line = f"🔥 Streak: **{streak.current} {days}** (best {streak.best})"
+    if streak.freezes:
+        line += f" · 🧊 {streak.freezes} freeze{'s' if streak.freezes > 1 else ''} held"
+    return line
+
+
+class PracticeService:
+    """Draws, reveals and grades; the served-count cache keeps a draw O(1) on large banks."""
+
+    def __init__(self, *, store: Store, bank: Bank, clock: Clock, writer: GradeWriter, rng: random.Random) -> None:
+        self.store = store
+        self.bank = bank
+        self.clock = clock
+        self.writer = writer
+        self.rng = rng
+        self._served: dict[tuple[str, str], dict[str, int]] = {}
+
+    async def _served_counts(self, platform: str, user_id: str) -> dict[str, int]:
+        key = (platform, user_id)
+        if key not in self._served:
+            self._served[key] = await self.store.served_counts(platform, user_id)
+        return self._served[key]
+
+    async def draw(self, actor: Actor, place: Place, args: QuizArgs) -> list[Reply]:
+        """A private question matching the filter, unseen by this user until the filter's pool is used up."""
+        notes: list[Reply] = []
+        if args.review:
+            due = await boards.due_review_ids(self.store, actor.platform, actor.user_id, self.clock.now())
+            due = [q for q in due if self._matches(q, args)]
+            if due:
+                return [await self._serve(actor, place, due[0], heading="🔁 Review")]
+            notes.append(Reply(text="No reviews are due right now — here is a new question instead."))
+        candidates = self.bank.ids(topics=args.topics or None, difficulty=args.difficulty)
+        if not candidates:
+            wanted = " + ".join([*(args.topics or ["any topic"]), args.difficulty or "any difficulty"])
+            return [error(f"There are no questions for {wanted} yet. Try another difficulty, or `/topics` to see "
+                          "what the bank holds.")]
+        served = await self._served_counts(actor.platform, actor.user_id)
+        question_id = least_served(candidates, served, self.rng)
+        assert question_id is not None
+        times = served.get(question_id, 0)
+        if times > 0 and all(served.get(c, 0) == times for c in candidates):
+            notes.append(Reply(text="You have seen every question in this selection — starting a new round."))
+        return [*notes, await self._serve(actor, place, question_id)]
+
+    def _matches(self, question_id: str, args: QuizArgs) -> bool:
+        q = self.bank.get(question_id)
+        if q is None:
+            return False
+        return (not args.topics or q.topic in args.topics) and (not args.difficulty or q.difficulty == args.difficulty)
+
+    async def _serve(self, actor: Actor, place: Place, question_id: str, heading: str | None = None) -> Reply:
+        post_id = await self.store.create_quiz_post(place, actor.user_id, question_id, self.clock.now())
+        served = await self._served_counts(actor.platform, actor.user_id)
+        served[question_id] = served.get(question_id, 0) + 1
+        question = self.bank.by_id[question_id]
+        return Reply(card=QuestionCard(question, post_id, heading=heading), buttons=question_buttons(post_id))
+
+    async def check_access(self, actor: Actor, post: PostRow | None) -> tuple[PostRow, Question] | Reply:
+        """The post and its question if this actor may use its buttons, else a private refusal."""
+        if post is None or post.platform != actor.platform:
+            return error("That question is no longer available. Start a new one with `/quiz`.")
+        if post.kind == "quiz" and post.user_id != actor.user_id:
+            return error("That is someone else's practice question. Start your own with `/quiz`.")
+        if post.kind == "qotd" and post.team_id != actor.team_id:
+            return error("That question belongs to another team.")
+        question = self.bank.get(post.question_id)
+        if question is None:
+            return error("That question has been removed from the bank. Start a new one with `/quiz`.")
+        return post, question
+
+    def reveal(self, post: PostRow, question: Question) -> Reply:
+        return Reply(
+            card=QuestionCard(question, post.id, reveal=True, show_hints=not question.has_answer,
+                              footer="How did you do? Grade yourself honestly — it schedules your reviews."),
+            buttons=grade_buttons(post.id),
+            replace=post.kind == "quiz",
+        )
+
+    def hint(self, post: PostRow, question: Question) -> Reply:
+        if not question.hints:
+            return Reply(text="This question has no hints. Try answering out loud, then reveal the answer.",
+                         buttons=(Button("reveal", post.id),))
+        return Reply(card=QuestionCard(question, post.id, show_hints=True),
+                     buttons=(Button("reveal", post.id), Button("skip", post.id)) if post.kind == "quiz"
+                     else (Button("reveal", post.id),), replace=post.kind == "quiz")
+
+    async def skip(self, actor: Actor, place: Place, question: Question) -> list[Reply]:
+        replies = await self.draw(actor, place, QuizArgs(topics=(question.topic,)))
+        return [Reply(text="Skipped.", replace=True), *replies]
+
+    async def grade(self, actor: Actor, post: PostRow, question: Question, grade: str,
+                    zones: Timezones) -> Reply:
+        now = self.clock.now()
+        points = points_for(question.difficulty, grade)
+        result: GradeResult = await self.writer.submit(GradeRequest(
+            post_id=post.id, platform=actor.platform, team_id=post.team_id, user_id=actor.user_id,
+            question_id=question.id, topic=question.topic, grade=grade, points=points, graded_at=now,
+            local_date=local_date(now, zones.for_streaks(actor)),
+            week_key=week_key(now, zones.for_team()), month_key=month_key(now, zones.for_team()),
+        ))
+        if result.previous == grade:
+            head = f"You already graded this **{grade.title()}** — nothing changed."
+        elif result.previous:
+            head = (f"Changed your grade from **{result.previous.title()}** to **{grade.title()}**: "
+                    f"now {format_points(points)} point{'s' if points != 1 else ''} for this question.")
+        else:
+            head = f"Graded **{grade.title()}** · +{format_points(points)} point{'s' if points != 1 else ''}"
+        topic = TOPIC_TITLES[question.topic]
+        text = f"{head}\n{streak_line(result.streak)}\n_{topic} · {question.difficulty}_"
+        buttons = (Button("next", post.id),) if post.kind == "quiz" else ()
+        return Reply(text=text, buttons=buttons, replace=post.kind == "quiz")

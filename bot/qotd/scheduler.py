@@ -1,0 +1,37 @@
+"""APScheduler 3.x wiring: one job, a tick every minute, that reads due schedules from our own tables."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.core import Core
+
+log = logging.getLogger(__name__)
+TICK_JOB_ID = "qotd-tick"
+_cores: dict[str, Core] = {}
+
+
+async def run_tick(core_key: str) -> None:
+    """The job function (module level, so a persistent job store could import it)."""
+    core = _cores.get(core_key)
+    if core is None:
+        return
+    try:
+        await core.tick()
+    except Exception:
+        log.exception("scheduled tick failed; the next one runs in a minute")
+
+
+def start_scheduler(core: Core, *, key: str = "default") -> AsyncIOScheduler:
+    """Start the minutely tick on the running event loop; call `.shutdown()` to stop it."""
+    _cores[key] = core
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        run_tick, CronTrigger(second=5), args=[key], id=TICK_JOB_ID, replace_existing=True,
+        coalesce=True, max_instances=1, misfire_grace_time=55,
+    )
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,326 @@
+"""The question of the day: schedule commands and the minutely tick that posts, reveals and reminds.
+
+Exactly once per channel per local date: the intent is recorded (a 'pending' post, unique per channel and date)
+before the platform call and the message id after it. A restart first settles pending posts: if the adapter can
+find the message it made (by the post's dedupe key) the post is completed, otherwise it is retried within the
+grace window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from bot.bank.loader import Bank
+from bot.clock import Clock, parse_iso
+from bot.commands.args import QotdSetupArgs
+from bot.commands.events import Actor, Place, PostedMessage
+from bot.commands.replies import Button, QuestionCard, Reply, error, info
+from bot.practice.draw import fresh_in_cycle
+from bot.practice.periods import local_date, week_start, zone
+from bot.practice.service import streak_line
+from bot.practice.streaks import StreakState, as_of
+from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError
+from bot.qotd.schedule import DEFAULT_GRACE, Schedule, describe, latest_occurrence, next_fire
+from bot.store import boards
+from bot.store import schedules as schedule_store
+from bot.store.store import PostRow, Store
+
+log = logging.getLogger(__name__)
+FANOUT_CONCURRENCY = 64
+
+
+def dedupe_key(post_id: int) -> str:
+    return f"qotd-{post_id}"
+
+
+class QotdService:
+    def __init__(self, *, store: Store, bank: Bank, clock: Clock, rng: random.Random,
+                 outbounds: dict[str, Outbound], grace: timedelta = DEFAULT_GRACE) -> None:
+        self.store = store
+        self.bank = bank
+        self.clock = clock
+        self.rng = rng
+        self.outbounds = outbounds
+        self.grace = grace
+        self._tick_lock = asyncio.Lock()
+
+    # --- commands ---------------------------------------------------------------------------------
+
+    async def setup(self, actor: Actor, place: Place, args: QotdSetupArgs) -> Reply:
+        target = replace(place, channel_id=args.channel_id) if args.channel_id else place
+        existing = await schedule_store.get_schedule(self.store, target)
+        team_tz = await self.store.team_timezone(place.platform, place.team_id)
+        base = existing or Schedule(place=target, local_time=datetime.strptime("09:00", "%H:%M").time(),
+                                    timezone=team_tz or "UTC", created_by=actor.user_id)
+        updated = replace(
+            base,
+            local_time=args.local_time or base.local_time,
+            timezone=args.timezone or base.timezone,
+            weekdays=args.weekdays or base.weekdays,
+            topics=args.topics if args.topics is not None else base.topics,
+            difficulty=args.difficulty if args.difficulty_given else base.difficulty,
+            reveal_minutes=args.reveal_minutes if args.reveal_minutes is not None else base.reveal_minutes,
+            use_thread=args.use_thread if args.use_thread is not None else base.use_thread,
+            mention=(args.mention or None) if args.mention is not None else base.mention,
+            weekly_board=args.weekly_board if args.weekly_board is not None else base.weekly_board,
+            paused=False, paused_reason=None, created_by=actor.user_id,
+        )
+        pool = len(self.bank.ids(topics=updated.topics or None, difficulty=updated.difficulty))
+        if pool == 0:
+            return error("No questions match those topics and that difficulty, so nothing could be posted. "
+                         "Pick other topics or `difficulty=any`.")
+        now = self.clock.now()
+        next_run = next_fire(updated, now)
+        await schedule_store.save_schedule(self.store, updated, next_run, now)
+        if not team_tz or args.timezone:
+            await self.store.set_team_timezone(place.platform, place.team_id, updated.timezone)
+        if args.admins is not None:
+            await self.store.set_team_admins(place.platform, place.team_id, args.admins)
+        when = _format_when(next_run, updated.timezone, now)
+        extra = f"\nAllow-list for /qotd: {', '.join(args.admins) or 'cleared'}." if args.admins is not None else ""
+        verb = "updated" if existing else "set up"
+        return info(f"Question of the day {verb} for this channel: {describe(updated)}.\n"
+                    f"{pool} questions in its pool. Next post: {when}.{extra}", title="Question of the day")
+
+    async def set_paused(self, place: Place, paused: bool) -> Reply:
+        schedule = await schedule_store.get_schedule(self.store, place)
+        if schedule is None:
+            return error("This channel has no question of the day. An admin can start one with `/qotd setup`.")
+        now = self.clock.now()
+        next_run = None if paused else next_fire(schedule, now)
+        await schedule_store.set_paused(self.store, place, paused, "paused by an admin" if paused else None,
+                                        next_run, now)
+        if paused:
+            return info("Question of the day paused for this channel. `/qotd resume` starts it again.")
+        return info(f"Question of the day resumed. Next post: {_format_when(next_run, schedule.timezone, now)}.")
+
+    async def status(self, place: Place) -> Reply:
+        schedules = await schedule_store.team_schedules(self.store, place.platform, place.team_id)
+        if not schedules:
+            return info("No question of the day is set up in this team yet. An admin can run `/qotd setup` "
+                        "in a channel, e.g. `/qotd setup 09:00 Europe/Berlin mon-fri`.")
+        now = self.clock.now()
+        lines = []
+        for s in schedules:
+            state = f"⏸️ paused ({s.paused_reason})" if s.paused else \
+                f"next {_format_when(next_fire(s, now), s.timezone, now)}"
+            here = " (this channel)" if s.place == place else ""
+            lines.append(f"• <#{s.place.channel_id}>{here}: {describe(s)} — {state}")
+        admins = await self.store.team_admin_ids(place.platform, place.team_id)
+        if admins:
+            lines.append(f"Allow-listed admins: {', '.join(admins)}")
+        return info("\n".join(lines), title="Question of the day")
+
+    async def post_now(self, place: Place) -> Reply:
+        schedule = await schedule_store.get_schedule(self.store, place)
+        if schedule is None:
+            return error("This channel has no question of the day yet. Run `/qotd setup` here first.")
+        now = self.clock.now()
+        day = local_date(now, schedule.timezone)
+        if await self.store.qotd_for_date(place, day):
+            return info("Today's question is already posted in this channel; the next one comes at the scheduled "
+                        "time.")
+        outcome = await self._post_for(schedule, day, now)
+        return info(outcome)
+
+    # --- the tick ---------------------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Settle pending posts, post what is due, reveal answers, send reminders and weekly boards."""
+        async with self._tick_lock:
+            now = self.clock.now()
+            await self._settle_pending(now)
+            due = await schedule_store.due_schedules(self.store, now)
+            gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
+
+            async def one(schedule: Schedule) -> None:
+                async with gate:
+                    try:
+                        await self._run_schedule(schedule, now)
+                    except Exception:
+                        log.exception("question of the day failed for %s", schedule.place)
+
+            await asyncio.gather(*(one(s) for s in due))
+            await self._reveal_due(now)
+            await self._weekly_boards(now)
+            await self.reminders(now)
+
+    async def _settle_pending(self, now: datetime) -> None:
+        for post in await self.store.pending_qotd():
+            outbound = self.outbounds.get(post.platform)
+            if outbound is None:
+                continue
+            finder = getattr(outbound, "find_posted", None)
+            found: PostedMessage | None = await finder(post.place, dedupe_key(post.id)) if finder else None
+            if found:
+                await self.store.mark_posted(post.id, found.message_id, found.thread_id, now)
+                log.info("completed interrupted post %s in %s", post.id, post.place)
+                continue
+            schedule = await schedule_store.get_schedule(self.store, post.place)
+            if schedule is None or now - parse_iso(post.created_at) > self.grace:
+                await self.store.mark_post_status(post.id, "skipped")
+                log.warning("gave up on post %s in %s: outside the grace window", post.id, post.place)
+                continue
+            await self._deliver(schedule, post, now)
+
+    async def _run_schedule(self, schedule: Schedule, now: datetime) -> None:
+        occurrence = latest_occurrence(schedule, now)
+        await schedule_store.set_next_run(self.store, schedule.place, next_fire(schedule, now))
+        if occurrence is None:
+            return
+        day, when = occurrence
+        if schedule.active_since and when < schedule.active_since:
+            return
+        if now - when > self.grace:
+            log.warning("skipped the question of the day for %s on %s: %s late, beyond the %s grace window",
+                        schedule.place, day, now - when, self.grace)
+            return
+        if await self.store.qotd_for_date(schedule.place, day):
+            return
+        await self._post_for(schedule, day, now)
+
+    async def _post_for(self, schedule: Schedule, day: date, now: datetime) -> str:
+        pool = self.bank.ids(topics=schedule.topics or None, difficulty=schedule.difficulty)
+        used = await self.store.used_in_cycle(schedule.place, schedule.cycle)
+        question_id, wrapped = fresh_in_cycle(pool, used, self.rng)
+        if question_id is None:
+            return "No questions match this channel's topics and difficulty."
+        cycle = schedule.cycle
+        if wrapped:
+            cycle = await schedule_store.bump_cycle(self.store, schedule.place)
+            await self._notify(schedule.place, f"Every one of the {len(pool)} questions in this channel's pool has "
+                                               "been posted; the question of the day starts over from the full pool.")
+        post_id = await self.store.claim_qotd(schedule.place, day, question_id, cycle,
+                                              now + timedelta(minutes=schedule.reveal_minutes), now)
+        if post_id is None:
+            return "Today's question is already posted here."
+        post = await self.store.get_post(post_id)
+        assert post is not None
+        return await self._deliver(schedule, post, now)
+
+    async def _deliver(self, schedule: Schedule, post: PostRow, now: datetime) -> str:
+        outbound = self.outbounds.get(post.platform)
+        question = self.bank.get(post.question_id)
+        if outbound is None or question is None:
+            await self.store.mark_post_status(post.id, "skipped")
+            return "Could not post: no connection to this platform or the question is gone."
+        reply = Reply(
+            card=QuestionCard(question, post.id, heading="📅 Question of the day",
+                              footer="Think it through, discuss in the thread, then reveal privately and grade "
+                                     "yourself. React 👀 to get the answer in a DM."),
+            buttons=(Button("reveal", post.id),), private=False, dedupe_key=dedupe_key(post.id),
+        )
+        try:
+            posted = await outbound.post(post.place, reply, mention=schedule.mention, make_thread=schedule.use_thread)
+        except PlaceUnavailableError as exc:
+            await self.store.delete_post(post.id)
+            await schedule_store.set_paused(self.store, post.place, True, f"cannot post: {exc}", None, now)
+            await self._notify(post.place, f"I could not post the question of the day in <#{post.place.channel_id}> "
+                                           f"({exc}), so its schedule is paused. Fix the channel or my permissions, "
+                                           "then run `/qotd resume` there.")
+            return f"Could not post here ({exc}); the schedule is paused."
+        except TransientPostError as exc:
+            log.warning("post %s in %s will be retried: %s", post.id, post.place, exc)
+            return "The platform is busy; the question will be posted on the next try."
+        await self.store.mark_posted(post.id, posted.message_id, posted.thread_id, self.clock.now())
+        return "Posted today's question."
+
+    async def _reveal_due(self, now: datetime) -> None:
+        for post in await self.store.due_reveals(now):
+            outbound = self.outbounds.get(post.platform)
+            question = self.bank.get(post.question_id)
+            if outbound is None or question is None or not await self.store.mark_revealed(post.id, now):
+                continue
+            graded, good = await self.store.post_grade_summary(post.id)
+            summary = (f"{graded} graded · {round(100 * good / graded)}% rated Good or Easy" if graded
+                       else "Nobody graded this one yet — you still can with the button above.")
+            reply = Reply(card=QuestionCard(question, post.id, reveal=True, heading="✅ Answer",
+                                            footer=summary), private=False)
+            try:
+                await outbound.post_in_thread(post.place, PostedMessage(post.message_id or "", post.thread_id), reply)
+            except TransientPostError:
+                await self.store.unmark_revealed(post.id)
+            except PlaceUnavailableError as exc:
+                log.warning("could not reveal post %s in %s: %s", post.id, post.place, exc)
+
+    async def _weekly_boards(self, now: datetime) -> None:
+        for schedule in await schedule_store.weekly_board_schedules(self.store):
+            local_now = now.astimezone(zone(schedule.timezone))
+            if local_now.weekday() != 0 or local_now.time() < schedule.local_time:
+                continue
+            last_week = week_start(local_now.date()) - timedelta(days=7)
+            key = f"w:{last_week.isoformat()}"
+            if not await self.store.claim_weekly_post(schedule.place, key, now):
+                continue
+            outbound = self.outbounds.get(schedule.place.platform)
+            if outbound is None:
+                continue
+            board = await boards.period_board(self.store, schedule.place.platform, schedule.place.team_id, key, "")
+            text = format_board(board.top, None, f"Last week's leaderboard (week of {last_week:%d %b})")
+            try:
+                await outbound.post(schedule.place, Reply(text=text, private=False), mention=None, make_thread=False)
+            except (PlaceUnavailableError, TransientPostError) as exc:
+                log.warning("weekly leaderboard not posted in %s: %s", schedule.place, exc)
+
+    async def reminders(self, now: datetime) -> None:
+        """Nudge opted-in users N hours before their local midnight if they hold a streak and haven't practised."""
+        for row in await self.store.reminder_candidates():
+            platform, team_id, user_id, tz, hours, reminded_on, current, best, freezes, used, last = row
+            tz = tz or await self.store.team_timezone(platform, team_id) or "UTC"
+            local_now = now.astimezone(zone(tz))
+            today = local_now.date().isoformat()
+            if reminded_on == today or last == today:
+                continue
+            if local_now.hour < 24 - hours:
+                continue
+            last_day = date.fromisoformat(last) if last else None
+            state = as_of(StreakState(current, best, freezes, used, last_day), local_now.date())
+            if state.current == 0:
+                continue
+            outbound = self.outbounds.get(platform)
+            if outbound is None:
+                continue
+            await self.store.set_user_field(platform, user_id, "reminded_on", today)
+            await outbound.send_private(team_id, user_id, Reply(
+                text=f"⏰ You haven't practised today. {streak_line(state)} — a quick `/quiz` keeps it going."))
+
+    async def _notify(self, place: Place, text: str) -> None:
+        outbound = self.outbounds.get(place.platform)
+        if outbound is None:
+            return
+        try:
+            await outbound.notify_admins(place, text)
+        except Exception:
+            log.exception("could not notify the admins of %s", place)
+
+
+def _format_when(moment: datetime | None, tz: str, now: datetime) -> str:
+    if moment is None:
+        return "never (no weekdays selected)"
+    local = moment.astimezone(zone(tz))
+    delta = moment - now
+    hours, rem = divmod(int(delta.total_seconds()) // 60, 60)
+    days, hours = divmod(hours, 24)
+    span = (f"{days} d " if days else "") + f"{hours} h {rem} min"
+    return f"{local:%a %d %b %H:%M} {tz} (in {span})"
+
+
+def format_board(rows: list[boards.BoardRow], me: boards.BoardRow | None, title: str) -> str:
+    """A leaderboard as Markdown lines: rank, name, points, grades; the caller's own line if outside the top."""
+    if not rows:
+        return f"**{title}**\nNo grades yet — be the first: `/quiz`."
+    medals = {1: "🥇", 2: "🥈", 3: "🥉"}
+    lines = [f"**{title}**"]
+    for row in rows:
+        mark = medals.get(row.rank, f"{row.rank}.")
+        lines.append(f"{mark} {row.display_name} — {row.points:g} pts ({row.grades} graded)")
+    if me and all(r.user_id != me.user_id for r in rows):
+        lines.append("…")
+        lines.append(f"{me.rank}. {me.display_name} (you) — {me.points:g} pts ({me.grades} graded)")
+    return "\n".join(lines)
+
+
