@@ -47,10 +47,12 @@ async def period_board(store: Store, platform: str, team_id: str, period: str, u
             (platform, team_id, period, user_id),
         )
         if mine is not None:
+            # Two index ranges instead of one OR, which SQLite cannot turn into a range.
             ahead = await store.fetchone(
-                "SELECT COUNT(*) FROM scores WHERE platform = ? AND team_id = ? AND period = ? AND "
-                "(points > ? OR (points = ? AND (achieved_at < ? OR (achieved_at = ? AND user_id < ?))))",
-                (platform, team_id, period, mine[0], mine[0], mine[1], mine[1], user_id),
+                "SELECT (SELECT COUNT(*) FROM scores WHERE platform = ?1 AND team_id = ?2 AND period = ?3 "
+                "AND points > ?4) + (SELECT COUNT(*) FROM scores WHERE platform = ?1 AND team_id = ?2 "
+                "AND period = ?3 AND points = ?4 AND (achieved_at < ?5 OR (achieved_at = ?5 AND user_id < ?6)))",
+                (platform, team_id, period, mine[0], mine[1], user_id),
             )
             me = BoardRow(int(ahead[0]) + 1 if ahead else 0, user_id, mine[3], mine[0], mine[2])
     count = await store.fetchone(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -51,9 +52,15 @@ class GradeResult:
     streak: StreakState
 
 
-def _values_clause(rows: int, width: int) -> str:
-    one = "(" + ", ".join("?" * width) + ")"
-    return ", ".join([one] * rows)
+def keyed_lookup(table: str, key_columns: tuple[str, ...], select: str) -> str:
+    """SQL that fetches `select` from `table` for a JSON array of key tuples (one parameter).
+
+    A row-value `IN (VALUES ...)` makes SQLite scan the whole table; joining a json_each list of keys lets it
+    use the primary key for every lookup.
+    """
+    keys = ", ".join(f"json_extract(value, '$[{i}]') AS {c}" for i, c in enumerate(key_columns))
+    match = " AND ".join(f"t.{c} = k.{c}" for c in key_columns)
+    return f"WITH k AS (SELECT {keys} FROM json_each(?)) SELECT {select} FROM k JOIN {table} t ON {match}"
 
 
 def _streak_from_row(row: tuple) -> StreakState:
@@ -110,7 +117,9 @@ class GradeWriter:
                     if not fut.done():
                         fut.set_result(result)
                 try:
-                    await self._write_cards([r for r, _ in batch])
+                    # A repeat of the same grade (a redelivery, a double click) must not review the card again.
+                    await self._write_cards([r for (r, _), res in zip(batch, results, strict=True)
+                                             if res.previous != r.grade])
                 except Exception:
                     log.exception("review-card update failed for a batch of %d", len(batch))
             finally:
@@ -124,9 +133,8 @@ class GradeWriter:
         people = list(dict.fromkeys((r.platform, r.team_id, r.user_id) for r in batch))
         async with self.store.write() as db:
             async with db.execute(
-                "SELECT post_id, platform, user_id, grade FROM grades WHERE (post_id, platform, user_id) IN "
-                f"(VALUES {_values_clause(len(keys), 3)})",
-                [v for k in keys for v in k],
+                keyed_lookup("grades", ("post_id", "platform", "user_id"), "t.post_id, t.platform, t.user_id, t.grade"),
+                (json.dumps(keys),),
             ) as cur:
                 previous = {(r[0], r[1], r[2]): r[3] for r in await cur.fetchall()}
             await db.executemany(
@@ -141,9 +149,10 @@ class GradeWriter:
                 ],
             )
             async with db.execute(
-                "SELECT platform, team_id, user_id, current, best, freezes, freezes_used, last_date FROM streaks "
-                f"WHERE (platform, team_id, user_id) IN (VALUES {_values_clause(len(people), 3)})",
-                [v for p in people for v in p],
+                keyed_lookup("streaks", ("platform", "team_id", "user_id"),
+                             "t.platform, t.team_id, t.user_id, t.current, t.best, t.freezes, t.freezes_used, "
+                             "t.last_date"),
+                (json.dumps(people),),
             ) as cur:
                 streaks = {(r[0], r[1], r[2]): _streak_from_row(tuple(r[3:])) for r in await cur.fetchall()}
             after: list[StreakState] = []
@@ -159,20 +168,24 @@ class GradeWriter:
                 [
                     (*who, s.current, s.best, s.freezes, s.freezes_used, s.last_date.isoformat() if s.last_date else None)
                     for who, s in streaks.items()
-                    if who in set(people)
                 ],
             )
-        return [
-            GradeResult(r.points, previous.get((r.post_id, r.platform, r.user_id)), streak)
-            for r, streak in zip(batch, after, strict=True)
-        ]
+        # `previous` follows the batch in order, so a redelivered grade in the same batch reads as a repeat.
+        results = []
+        for r, streak in zip(batch, after, strict=True):
+            key = (r.post_id, r.platform, r.user_id)
+            results.append(GradeResult(r.points, previous.get(key), streak))
+            previous[key] = r.grade
+        return results
 
     async def _write_cards(self, batch: list[GradeRequest]) -> None:
+        if not batch:
+            return
         keys = list(dict.fromkeys((r.platform, r.user_id, r.question_id) for r in batch))
         rows = await self.store.fetchall(
-            "SELECT platform, user_id, question_id, card FROM review_cards WHERE (platform, user_id, question_id) "
-            f"IN (VALUES {_values_clause(len(keys), 3)})",
-            [v for k in keys for v in k],
+            keyed_lookup("review_cards", ("platform", "user_id", "question_id"),
+                         "t.platform, t.user_id, t.question_id, t.card"),
+            (json.dumps(keys),),
         )
         cards = {(r[0], r[1], r[2]): Card.from_json(r[3]) for r in rows}
         for n, r in enumerate(batch):
@@ -184,5 +197,5 @@ class GradeWriter:
             await db.executemany(
                 "INSERT INTO review_cards (platform, user_id, question_id, card, due) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (platform, user_id, question_id) DO UPDATE SET card = excluded.card, due = excluded.due",
-                [(*key, card.to_json(), iso(card.due)) for key, card in cards.items() if key in set(keys)],
+                [(*key, card.to_json(), iso(card.due)) for key, card in cards.items()],
             )

@@ -1,0 +1,237 @@
+"""Core benchmarks (issue 3), each against a baseline measured in the same run.
+
+1. Grades: 20,000 grades from 5,000 users in 50 teams arriving concurrently, through the group-commit writer
+   (grade row, streak, leaderboard totals by trigger, then FSRS cards), as a ratio to a bare `sqlite3`
+   one-row-insert-per-commit loop (WAL, synchronous=NORMAL) on the same machine.
+2. `/quiz` draw: p99 latency on a bank of 10,000 questions for a user who has seen 2,000.
+3. Weekly leaderboard: p99 latency for a team of 100,000 users with 2,000,000 grades.
+
+Run: `python bench/core_bench.py` (about a minute; `--quick` for a smaller leaderboard).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.bank.loader import Bank
+from bot.bank.model import DIFFICULTIES, TOPICS, Question
+from bot.clock import ManualClock, iso
+from bot.commands.args import QuizArgs
+from bot.commands.events import Actor, Place
+from bot.practice.periods import local_date, month_key, week_key
+from bot.practice.points import points_for
+from bot.practice.service import PracticeService
+from bot.store import boards
+from bot.store.db import upgrade_database
+from bot.store.grade_writer import GradeRequest, GradeWriter
+from bot.store.store import Store
+
+NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+GRADES = ("again", "hard", "good", "easy")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def bare_sqlite_inserts(folder: Path, count: int) -> float:
+    """Rows per second: one INSERT and one COMMIT per row, sqlite3 in-thread, WAL, synchronous=NORMAL."""
+    conn = sqlite3.connect(folder / "baseline.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, user TEXT, grade TEXT, points REAL, at TEXT)")
+    start = time.perf_counter()
+    for i in range(count):
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO t (user, grade, points, at) VALUES (?, ?, ?, ?)", (f"u{i}", "good", 2.0, "x"))
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return count / elapsed
+
+
+def seed_posts(path: Path, teams: int, posts_per_team: int) -> dict[str, list[int]]:
+    upgrade_database(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    out: dict[str, list[int]] = {}
+    conn.execute("BEGIN")
+    for t in range(teams):
+        team = f"T{t}"
+        ids = []
+        for d in range(posts_per_team):
+            cur = conn.execute(
+                "INSERT INTO posts (platform, team_id, channel_id, kind, question_id, local_date, status, created_at) "
+                "VALUES ('bench', ?, 'C1', 'qotd', ?, ?, 'posted', ?)",
+                (team, f"q{d}", f"2026-11-{10 + d:02d}", iso(NOW)),
+            )
+            ids.append(int(cur.lastrowid or 0))
+        out[team] = ids
+    conn.execute("COMMIT")
+    conn.close()
+    return out
+
+
+async def grades_throughput(folder: Path, total: int = 20_000, users: int = 5_000, teams: int = 50) -> dict:
+    path = folder / "grades.sqlite3"
+    per_user = total // users
+    posts = seed_posts(path, teams, per_user)
+    rng = random.Random(1)
+    requests = []
+    for u in range(users):
+        team = f"T{u % teams}"
+        for k in range(per_user):
+            grade = rng.choice(GRADES)
+            at = NOW + timedelta(seconds=rng.randint(0, 3600))
+            requests.append(GradeRequest(
+                post_id=posts[team][k], platform="bench", team_id=team, user_id=f"U{u}", question_id=f"q{k}",
+                topic=TOPICS[k % len(TOPICS)], grade=grade, points=points_for("medium", grade), graded_at=at,
+                local_date=local_date(at, "Europe/Berlin"), week_key=week_key(at, "UTC"), month_key=month_key(at, "UTC"),
+            ))
+    rng.shuffle(requests)
+    async with Store.open(path) as store:
+        writer = GradeWriter(store)
+        async with writer:
+            start = time.perf_counter()
+            await asyncio.gather(*(writer.submit(r) for r in requests))
+            committed = time.perf_counter() - start
+            await writer.drain()
+            with_cards = time.perf_counter() - start
+            batches = writer.batches
+        rows = await store.fetchone("SELECT COUNT(*), (SELECT COUNT(*) FROM review_cards), "
+                                    "(SELECT SUM(grades) FROM scores WHERE period = 'all') FROM grades")
+    assert rows is not None and rows[0] == total and rows[2] == total, rows
+    return {"grades": total, "committed_s": committed, "with_cards_s": with_cards, "batches": batches,
+            "grades_per_s": total / committed, "grades_per_s_incl_cards": total / with_cards, "cards": rows[1]}
+
+
+def synthetic_bank(size: int) -> Bank:
+    questions = tuple(
+        Question(id=f"q{i:05d}", topic=TOPICS[i % len(TOPICS)], difficulty=DIFFICULTIES[i % 3],
+                 prompt=f"Question {i}?", answer="Answer.")
+        for i in range(size)
+    )
+    return Bank(questions)
+
+
+async def draw_latency(folder: Path, bank_size: int = 10_000, seen: int = 2_000, draws: int = 1_000) -> dict:
+    path = folder / "draw.sqlite3"
+    upgrade_database(path)
+    bank = synthetic_bank(bank_size)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executemany("INSERT INTO user_seen (platform, user_id, question_id, times, last_at) VALUES (?, ?, ?, 1, ?)",
+                     [("bench", "U1", q.id, iso(NOW)) for q in bank.questions[:seen]])
+    conn.close()
+    async with Store.open(path) as store, GradeWriter(store) as writer:
+        practice = PracticeService(store=store, bank=bank, clock=ManualClock(NOW), writer=writer,
+                                   rng=random.Random(2))
+        actor = Actor("bench", "T1", "U1")
+        place = Place("bench", "T1", "C1")
+        timings = []
+        for _ in range(draws):
+            start = time.perf_counter()
+            await practice.draw(actor, place, QuizArgs())
+            timings.append((time.perf_counter() - start) * 1000)
+    return {"draws": draws, "median_ms": statistics.median(timings), "p99_ms": pct(timings, 99)}
+
+
+def seed_leaderboard(path: Path, users: int, grades: int) -> None:
+    """Grades inserted through the same SQL (and triggers) the bot uses, in large transactions."""
+    upgrade_database(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO posts (id, platform, team_id, channel_id, kind, question_id, status, created_at) "
+        "VALUES (?, 'bench', 'BIG', 'C1', 'quiz', 'q', 'posted', ?)",
+        [(i, iso(NOW)) for i in range(1, grades // users + 1)],
+    )
+    rng = random.Random(3)
+    wk, mk = week_key(NOW, "UTC"), month_key(NOW, "UTC")
+    batch = []
+    for g in range(grades):
+        user = g % users
+        post = g // users + 1
+        grade = rng.choice(GRADES)
+        at = iso(NOW - timedelta(seconds=rng.randint(0, 5 * 86400)))
+        batch.append((post, "bench", f"U{user}", "BIG", "q", "sql", grade, points_for("hard", grade), at, at[:10],
+                      wk, mk))
+        if len(batch) == 100_000:
+            conn.executemany("INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, "
+                             "points, graded_at, local_date, week_key, month_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                             batch)
+            batch.clear()
+    if batch:
+        conn.executemany("INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, "
+                         "points, graded_at, local_date, week_key, month_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+async def leaderboard_latency(folder: Path, users: int, grades: int, queries: int = 500) -> dict:
+    path = folder / "board.sqlite3"
+    start = time.perf_counter()
+    seed_leaderboard(path, users, grades)
+    seeded = time.perf_counter() - start
+    rng = random.Random(4)
+    async with Store.open(path) as store:
+        period = week_key(NOW, "UTC")
+        timings = []
+        for _ in range(queries):
+            caller = f"U{rng.randrange(users)}"
+            t0 = time.perf_counter()
+            board = await boards.period_board(store, "bench", "BIG", period, caller)
+            timings.append((time.perf_counter() - t0) * 1000)
+            assert len(board.top) == 10 and board.me is not None
+    return {"users": users, "grades": grades, "seed_s": seeded, "median_ms": statistics.median(timings),
+            "p99_ms": pct(timings, 99)}
+
+
+async def run(quick: bool = False) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        baseline = bare_sqlite_inserts(folder, 20_000)
+        grades = await grades_throughput(folder)
+        draw = await draw_latency(folder)
+        board = await leaderboard_latency(folder, 10_000 if quick else 100_000, 200_000 if quick else 2_000_000)
+    return {"baseline_inserts_per_s": baseline, "grades": grades, "draw": draw, "board": board,
+            "grade_ratio": grades["grades_per_s"] / baseline}
+
+
+def report(figures: dict) -> list[tuple[str, str, str]]:
+    """Rows of (figure, value, aim) for the summary table."""
+    g, d, b = figures["grades"], figures["draw"], figures["board"]
+    return [
+        ("bare sqlite3 insert+commit loop (baseline)", f"{figures['baseline_inserts_per_s']:,.0f} rows/s", ""),
+        ("grades recorded (grade+streak+leaderboards)", f"{g['grades_per_s']:,.0f} /s in {g['batches']} batches", ""),
+        ("grades ratio to baseline", f"{figures['grade_ratio']:.2f}", ">= 0.5"),
+        ("grades incl. FSRS card updates", f"{g['grades_per_s_incl_cards']:,.0f} /s", ""),
+        ("/quiz draw, bank 10k, 2k seen: median / p99", f"{d['median_ms']:.3f} / {d['p99_ms']:.3f} ms", "p99 < 2 ms"),
+        (f"weekly board, {b['users']:,} users, {b['grades']:,} grades: median / p99",
+         f"{b['median_ms']:.3f} / {b['p99_ms']:.3f} ms", "p99 < 5 ms"),
+    ]
+
+
+def main(quick: bool = False) -> dict:
+    figures = asyncio.run(run(quick))
+    for name, value, aim in report(figures):
+        print(f"{name:<62} {value:>28} {aim}")
+    return figures
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a 10x smaller leaderboard")
+    main(parser.parse_args().quick)
