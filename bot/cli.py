@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Print counts by topic and difficulty and answer coverage.")
     stats.add_argument("paths", nargs="*", type=Path, help="pack files or folders (default: the shipped bank)")
 
+    check = qsub.add_parser("check-written", help="check written answers before importing them",
+                            description="Check a questions/written/*.yaml file against the bank: ids exist, each "
+                            "answer mentions its prompt's central terms, 80-250 words, hints present, no duplicate "
+                            "text, renders within Discord and Slack limits. Exit 1 on problems.")
+    check.add_argument("files", nargs="+", type=Path, help="written answer files")
+
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance (BOT_DATABASE).")
     dsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     dsub.add_parser("upgrade", help="apply pending migrations", description="Apply pending schema migrations.")
@@ -199,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "questions":
         if args.questions_command == "import":
             return cmd_import(args.seeds, args.out)
+        if args.questions_command == "check-written":
+            from bot.bank.written_check import check_written_files
+
+            return check_written_files(args.files)
         if args.questions_command == "lint":
             return cmd_lint(args.paths)
         return cmd_stats(args.paths)

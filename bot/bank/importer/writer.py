@@ -181,10 +181,14 @@ class WrittenAnswer:
     answer: str | None
     hints: tuple[str, ...]
     file: str
+    replaces_seed: str | None = None
 
 
 def load_written(written_dir: Path) -> tuple[dict[str, WrittenAnswer], list[str]]:
-    """Read `written/<topic>.yaml` files; returns the answers by id and a list of format errors."""
+    """Read `written/*.yaml` files; returns the answers by id and a list of format errors.
+
+    Format: `answers: {id: {answer: Markdown, hints: [..], replaces_seed?: "why the seed answer is replaced"}}`.
+    """
     answers: dict[str, WrittenAnswer] = {}
     errors: list[str] = []
     if not written_dir.is_dir():
@@ -196,8 +200,10 @@ def load_written(written_dir: Path) -> tuple[dict[str, WrittenAnswer], list[str]
             errors.append(f"{path}: expected a top-level mapping `answers: {{id: {{answer, hints}}}}`")
             continue
         for qid, item in entries.items():
-            if not isinstance(item, dict) or not set(item) <= {"answer", "hints"}:
-                errors.append(f"{path}: {qid}: expected {{answer: str, hints: [str]}}, got {item!r}")
+            if not isinstance(item, dict) or not set(item) <= {"answer", "hints", "replaces_seed"}:
+                errors.append(
+                    f"{path}: {qid}: expected {{answer: str, hints: [str], replaces_seed?: reason}}, got {item!r}"
+                )
                 continue
             if qid in answers:
                 errors.append(f"{path}: {qid}: also written in {answers[qid].file}")
@@ -208,7 +214,10 @@ def load_written(written_dir: Path) -> tuple[dict[str, WrittenAnswer], list[str]
                 errors.append(f"{path}: {qid}: answer must be a string and hints a list")
                 continue
             text = answer.strip() if answer else None
-            answers[str(qid)] = WrittenAnswer(text or None, tuple(str(h) for h in hints), path.name)
+            reason = item.get("replaces_seed")
+            answers[str(qid)] = WrittenAnswer(
+                text or None, tuple(str(h) for h in hints), path.name, str(reason) if reason else None
+            )
     return answers, errors
 
 
@@ -230,7 +239,9 @@ def merge_written(
     for q in questions:
         w = written.get(q.id)
         if w is not None:
-            if not q.has_answer and w.answer:
+            # A seed answer stays unless the written entry says why it replaces it (wrong, cut off, empty);
+            # the seed's place is still listed in `sources`.
+            if w.answer and (not q.has_answer or w.replaces_seed):
                 q = replace(q, answer=w.answer, answer_origin="written")
                 used += 1
             if not q.hints and w.hints:

@@ -1,0 +1,53 @@
+"""`python -m bot questions check-written FILE...`: check written answers against the bank before import."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from bot.bank.answer_checks import check_answers, word_count
+from bot.bank.importer.writer import load_written
+from bot.bank.loader import load_bank
+from bot.bank.render import discord_embeds, question_body, question_title, slack_blocks
+from bot.resources import questions_dir
+
+
+def check_written_files(files: list[Path]) -> int:
+    """Print problems per answer and a summary; 0 when every answer passes."""
+    bank = load_bank([questions_dir()])
+    problems: list[str] = []
+    checked = []
+    for file in files:
+        staging = file.parent
+        written, errors = load_written(staging)
+        problems.extend(e for e in errors if str(file.name) in e)
+        for qid, entry in written.items():
+            if entry.file != file.name:
+                continue
+            q = bank.get(qid)
+            if q is None:
+                problems.append(f"{file}: {qid}: no question with this id in the bank")
+                continue
+            if q.has_answer and q.answer_origin == "seed" and entry.answer and not entry.replaces_seed:
+                problems.append(f"{file}: {qid}: has a seed answer; add replaces_seed: <why> to replace it, "
+                                "or give only hints")
+            answer = entry.answer if entry.answer else q.answer
+            origin = "written" if entry.answer else q.answer_origin
+            checked.append(replace(q, answer=answer, answer_origin=origin, hints=q.hints or entry.hints))
+    for p in check_answers(checked, origin=None):
+        problems.append(str(p))
+    for q in checked:
+        body = question_body(q, reveal=True, show_hints=True)
+        for message in discord_embeds(title=question_title(q), body_markdown=body):
+            if sum(len(e.get("description", "")) + len(e.get("title", "")) for e in message) > 6000:
+                problems.append(f"{q.id}: a Discord message over 6000 characters")
+        if len(slack_blocks(title=question_title(q), body_markdown=body)) > 2:
+            problems.append(f"{q.id}: needs more than two Slack messages; shorten it")
+    for line in problems:
+        print(line, file=sys.stderr)
+    words = [word_count(q.answer or "") for q in checked if q.answer_origin == "written"]
+    mean = sum(words) / len(words) if words else 0
+    print(f"checked {len(checked)} entries ({len(words)} written answers, mean {mean:.0f} words): "
+          f"{len(problems)} problem(s)")
+    return 1 if problems else 0
