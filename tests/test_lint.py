@@ -1,0 +1,166 @@
+"""Lint of question packs: the shipped bank is clean; each kind of error in a bad pack has its own message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.bank.loader import BankError, lint_paths, load_bank
+from bot.bank.model import DIFFICULTIES, TOPICS
+from bot.resources import questions_dir
+
+REPO = Path(__file__).resolve().parents[1]
+GOOD = """questions:
+  - id: team-q1
+    topic: pytorch
+    difficulty: easy
+    prompt: What does `model.eval()` change?
+    answer: |
+      It switches dropout and batch norm to inference behaviour.
+    answer_origin: written
+    hints: [dropout, batch norm]
+    tags: [pytorch]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "pack.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def errors_for(tmp_path: Path, text: str) -> list[str]:
+    _, errors = lint_paths([write(tmp_path, text)])
+    return [str(e) for e in errors]
+
+
+def test_every_shipped_file_lints_clean() -> None:
+    files = sorted(questions_dir().glob("*.yaml"))
+    assert len(files) == len(TOPICS)
+    for file in files:
+        questions, errors = lint_paths([file])
+        assert errors == [], f"{file}: {errors[:3]}"
+        assert questions and all(q.topic == file.stem for q in questions)
+
+
+def test_shipped_bank_uses_every_topic_and_difficulty() -> None:
+    bank = load_bank([questions_dir()])
+    assert len(bank) > 700
+    assert bank.topics_in_use() == list(TOPICS)
+    assert {q.difficulty for q in bank.questions} == set(DIFFICULTIES)
+    assert len({q.id for q in bank.questions}) == len(bank)
+
+
+def test_good_pack_loads(tmp_path: Path) -> None:
+    questions, errors = lint_paths([write(tmp_path, GOOD)])
+    assert errors == []
+    assert questions[0].id == "team-q1" and questions[0].hints == ("dropout", "batch norm")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("questions: [\n  - id: x\n", "pack.yaml:2: not valid YAML"),
+        ("", "pack.yaml:1: file is empty"),
+        ("- id: x\n", "pack.yaml:1: expected a mapping with a 'questions' list"),
+        ("pack: ours\n", "missing 'questions': expected a list of questions"),
+        (GOOD + "extra: 1\n", "pack.yaml:11: unknown top-level key 'extra'; allowed: pack, questions"),
+        ("questions:\n  - just a string\n", "pack.yaml:2: each question must be a mapping"),
+        (GOOD.replace("    topic: pytorch\n", ""), "pack.yaml:2: question is missing the required key 'topic'"),
+        (GOOD.replace("    tags: [pytorch]\n", "    level: 3\n"),
+         "pack.yaml:10: unknown key 'level'; allowed keys: id, topic, difficulty, prompt, answer"),
+        (GOOD.replace("topic: pytorch", "topic: cooking"),
+         "pack.yaml:3: unknown topic 'cooking'; allowed: ml-fundamentals, deep-learning"),
+        (GOOD.replace("difficulty: easy", "difficulty: brutal"),
+         "pack.yaml:4: unknown difficulty 'brutal'; allowed: easy, medium, hard"),
+        (GOOD.replace("id: team-q1", "id: Team Q1!"), "pack.yaml:2: id 'Team Q1!' must be lower-case letters"),
+        (GOOD.replace("prompt: What does `model.eval()` change?", "prompt: '   '"), "pack.yaml:5: prompt is empty"),
+        (GOOD.replace("      It switches", "      ```python\n      It switches"),
+         "pack.yaml:6: answer has an unclosed code fence"),
+        (GOOD.replace("hints: [dropout, batch norm]", "hints: dropout"), "pack.yaml:9: hints must be a list of strings"),
+        (GOOD.replace("answer_origin: written", "answer_origin: chatgpt"),
+         "pack.yaml:8: answer_origin 'chatgpt' must be seed or written"),
+        (GOOD + "    sources: [seed.txt]\n", "pack.yaml:11: sources must be a list of {file, line} mappings"),
+    ],
+    ids=["bad-yaml", "empty", "not-mapping", "no-questions", "unknown-top-key", "item-not-mapping", "missing-key",
+         "unknown-key", "unknown-topic", "unknown-difficulty", "bad-id", "empty-prompt", "broken-fence",
+         "hints-not-list", "bad-origin", "bad-sources"],
+)
+def test_each_kind_of_error_is_named_with_file_and_line(tmp_path: Path, text: str, expected: str) -> None:
+    errors = errors_for(tmp_path, text)
+    assert any(expected in e for e in errors), errors
+
+
+def test_duplicate_id_across_files_names_both_places(tmp_path: Path) -> None:
+    write(tmp_path, GOOD, "a.yaml")
+    write(tmp_path, GOOD.replace("What does", "Why does"), "b.yaml")
+    _, errors = lint_paths([tmp_path])
+    assert len(errors) == 1
+    assert "b.yaml:2: duplicate id 'team-q1'; first defined at" in str(errors[0]) and "a.yaml:2" in str(errors[0])
+
+
+def test_duplicate_prompt_across_packs(tmp_path: Path) -> None:
+    write(tmp_path, GOOD, "a.yaml")
+    write(tmp_path, GOOD.replace("team-q1", "team-q2"), "b.yaml")
+    _, errors = lint_paths([tmp_path])
+    assert len(errors) == 1 and "repeats the prompt of the question at" in str(errors[0])
+
+
+def test_custom_pack_repeating_a_shipped_prompt_is_reported(tmp_path: Path) -> None:
+    shipped = load_bank([questions_dir()]).questions[0]
+    pack = {"questions": [{"id": "team-copy", "topic": shipped.topic, "difficulty": "easy", "prompt": shipped.prompt}]}
+    path = write(tmp_path, yaml.safe_dump(pack))
+    _, errors = lint_paths([questions_dir(), path])
+    assert len(errors) == 1
+    assert f"question 'team-copy' repeats the prompt of the question at {questions_dir()}" in str(errors[0])
+
+
+def test_load_bank_raises_with_every_problem(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("topic: pytorch", "topic: cooking").replace("difficulty: easy", "difficulty: x"))
+    with pytest.raises(BankError) as info:
+        load_bank([path])
+    assert len(info.value.errors) == 2 and "2 problem(s)" in str(info.value)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=REPO, timeout=120)
+
+
+def test_lint_cli_clean_run_prints_counts() -> None:
+    result = run_cli("questions", "lint")
+    assert result.returncode == 0, result.stderr
+    assert "lint: no problems found." in result.stdout
+    for topic in TOPICS:
+        assert topic in result.stdout
+    assert "answered" in result.stdout and "written" in result.stdout
+
+
+def test_lint_cli_bad_pack_exits_non_zero_with_located_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("topic: pytorch", "topic: cooking"))
+    result = run_cli("questions", "lint", str(path))
+    assert result.returncode == 1
+    assert f"{path}:3: unknown topic 'cooking'" in result.stderr
+    assert "1 problem(s) found." in result.stderr
+
+
+def test_stats_cli_shows_all_topics_and_difficulties() -> None:
+    result = run_cli("questions", "stats")
+    assert result.returncode == 0
+    header = result.stdout.splitlines()[0]
+    assert all(d in header for d in DIFFICULTIES)
+    assert all(t in result.stdout for t in TOPICS)
+
+
+def test_every_subcommand_has_help() -> None:
+    top = run_cli("--help")
+    assert top.returncode == 0
+    for command in ("run", "questions", "db"):
+        assert command in top.stdout
+    for args in (["run"], ["questions", "import"], ["questions", "lint"], ["questions", "stats"],
+                 ["questions", "check-written"], ["db", "upgrade"], ["db", "backup"]):
+        result = run_cli(*args, "--help")
+        assert result.returncode == 0 and "usage:" in result.stdout, args
