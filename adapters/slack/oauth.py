@@ -1,0 +1,113 @@
+"""Many workspaces: OAuth install flow settings, installations in SQLite, and a bot token per team."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
+from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.settings import SlackSettings, StartupError
+from bot.qotd.ports import PlaceUnavailableError
+
+log = logging.getLogger(__name__)
+
+BOT_SCOPES: tuple[str, ...] = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "reactions:read",
+    "reactions:write",
+    "users:read",
+    "im:write",
+    "usergroups:read",
+    "channels:read",
+    "groups:read",
+    "channels:history",
+    "groups:history",
+)
+"""Bot scopes requested on install; keep in step with manifest.yaml."""
+
+STATE_EXPIRATION_SECONDS = 600
+
+
+class InstallationStore(SQLite3InstallationStore):
+    """slack_sdk's SQLite store with the async deletes it lacks (Bolt's tokens_revoked/app_uninstalled use them)."""
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        self.delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
+
+
+def open_installation_store(settings: SlackSettings) -> InstallationStore:
+    """The SQLite installation store (tables created now, so a bad path fails at start-up, not on install)."""
+    assert settings.installation_db is not None and settings.client_id is not None
+    path = Path(settings.installation_db)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = InstallationStore(database=str(path), client_id=settings.client_id)
+        store.init()
+    except (OSError, sqlite3.Error) as exc:
+        raise StartupError(f"Cannot open the Slack installation database {path}: {exc}") from None
+    return store
+
+
+def oauth_settings(settings: SlackSettings, store: InstallationStore, client: AsyncWebClient) -> AsyncOAuthSettings:
+    """Install at /slack/install, callback at /slack/oauth_redirect, states kept in the same SQLite file."""
+    assert settings.client_id is not None and settings.client_secret is not None
+    oauth = AsyncOAuthSettings(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        scopes=list(BOT_SCOPES),
+        user_scopes=[],
+        redirect_uri=settings.redirect_uri,
+        installation_store=store,
+        installation_store_bot_only=True,
+        state_store=SQLite3OAuthStateStore(
+            database=str(store.database), expiration_seconds=STATE_EXPIRATION_SECONDS
+        ),
+        state_expiration_seconds=STATE_EXPIRATION_SECONDS,
+    )
+    # Bolt's default authorize runs auth.test on every request; caching it per token is safe because the
+    # installation is still looked up first (an uninstalled team finds no token).
+    oauth.authorize = AsyncInstallationStoreAuthorize(
+        logger=log,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        installation_store=store,
+        bot_only=True,
+        cache_enabled=True,
+        client=client,
+    )
+    return oauth
+
+
+class TeamClients:
+    """A Web API client per installed team, built from the installation's bot token."""
+
+    def __init__(self, store: InstallationStore, *, base_url: str, shared: AsyncWebClient) -> None:
+        self._store = store
+        self._base_url = base_url
+        self._shared = shared
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    async def __call__(self, team_id: str) -> AsyncWebClient:
+        bot = await self._store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            raise PlaceUnavailableError(f"the app is not installed in workspace {team_id}")
+        client = self._clients.get(bot.bot_token)
+        if client is None:
+            client = AsyncWebClient(
+                token=bot.bot_token, base_url=self._base_url, session=self._shared.session, logger=self._shared.logger
+            )
+            self._clients[bot.bot_token] = client
+        return client

@@ -1,0 +1,133 @@
+"""Slack slash-command round trip: signed `/quiz` requests to the HTTP-mode Bolt app on loopback.
+
+500 requests, 50 in flight (then 100 one at a time, for the latency without queueing), against `app.web_app()` with process_before_response=True, so each response arrives
+after its side effects (the quiz post written to SQLite, the reply rendered). The Web API is the fake from
+tests/fakes/slack_fake.py; users.info answers are cached by the adapter after each user's first request.
+
+Run: .venv/bin/python bench/slack_roundtrip.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from adapters.slack.runner import build_app  # noqa: E402
+from bot.app import open_core  # noqa: E402
+from bot.bank.model import DIFFICULTIES, TOPICS  # noqa: E402
+from bot.clock import ManualClock  # noqa: E402
+from tests.fakes.slack_fake import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SignedSender, serving  # noqa: E402
+
+REQUESTS = 500
+CONCURRENCY = 50
+SERIAL = 100
+USERS = 100
+PER_CELL = 8
+
+
+def write_bank(folder: Path) -> None:
+    """A synthetic bank: PER_CELL questions for every topic and difficulty."""
+    lines = ["questions:"]
+    for topic in TOPICS:
+        for difficulty in DIFFICULTIES:
+            for k in range(PER_CELL):
+                lines += [
+                    f"  - id: {topic}-{difficulty}-{k}",
+                    f"    topic: {topic}",
+                    f"    difficulty: {difficulty}",
+                    f'    prompt: "Bench question {k} on {topic} at {difficulty} level: explain it."',
+                    '    answer: "An answer with **bold**, `code` and a list:\\n\\n- one\\n- two"',
+                ]
+    (folder / "bench.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+async def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "bank").mkdir()
+        write_bank(folder / "bank")
+        clock = ManualClock(datetime(2025, 1, 6, 12, 0, tzinfo=UTC))
+        async with (
+            FakeSlack() as fake,
+            open_core(database=folder / "bot.sqlite3", clock=clock, bank_paths=[folder / "bank"]) as core,
+        ):
+            for u in range(USERS):
+                fake.add_user(f"U{u:04d}")
+            env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+            app = build_app(core, env=env, client_base_url=fake.base_url)
+            connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+            async with serving(app.web_app()) as url, aiohttp.ClientSession(connector=connector) as session:
+                sender = SignedSender(session, url)
+                gate = asyncio.Semaphore(CONCURRENCY)
+                latencies: list[float] = []
+                failures = 0
+
+                async def one(k: int) -> None:
+                    nonlocal failures
+                    topic = TOPICS[k % len(TOPICS)]
+                    async with gate:
+                        started = time.perf_counter()
+                        response = await sender.command(
+                            "/quiz", f"{topic} {DIFFICULTIES[k % 3]}", user_id=f"U{k % USERS:04d}",
+                            response_url=fake.response_url(), trigger_id=f"trig-{k}",
+                        )
+                        latencies.append(time.perf_counter() - started)
+                        body = response.json() if response.status == 200 and response.text else None
+                        if not body or not body.get("blocks"):
+                            failures += 1
+
+                await one(-1)  # warm-up: first auth.test and imports, not measured
+                latencies.clear()
+                wall = time.perf_counter()
+                await asyncio.gather(*(one(k) for k in range(REQUESTS)))
+                wall = time.perf_counter() - wall
+                loaded = sorted(latencies)
+                latencies.clear()
+                for k in range(SERIAL):  # one at a time: the round trip without queueing
+                    await one(REQUESTS + k)
+                serial = sorted(latencies)
+            posts = await core.store.fetchone("SELECT count(*) FROM posts WHERE kind = 'quiz'")
+    return {
+        "requests": REQUESTS,
+        "concurrency": CONCURRENCY,
+        "failures": failures,
+        "quiz_posts_written": int(posts[0]) if posts else 0,
+        "median_ms": _ms(statistics.median(loaded)),
+        "p99_ms": _ms(_percentile(loaded, 0.99)),
+        "max_ms": _ms(loaded[-1]),
+        "throughput_rps": round(REQUESTS / wall, 1),
+        "serial_requests": SERIAL,
+        "serial_median_ms": _ms(statistics.median(serial)),
+        "serial_p99_ms": _ms(_percentile(serial, 0.99)),
+    }
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    return ordered[round(q * (len(ordered) - 1))]
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def main() -> dict[str, Any]:
+    """Run the benchmark, print its figures and return them."""
+    result = asyncio.run(run())
+    print(result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
