@@ -136,7 +136,7 @@ class Core:
     async def _register(self, actor: Actor) -> None:
         now = self.clock.now()
         await self.store.ensure_team(actor.platform, actor.team_id, now)
-        await self.store.ensure_user(actor.platform, actor.user_id, actor.display_name, now)
+        await self.store.ensure_user(actor.platform, actor.user_id, actor.display_name, now, actor.platform_timezone)
 
     async def _zones(self, actor: Actor) -> Timezones:
         settings = await self.store.user_settings(actor.platform, actor.user_id)

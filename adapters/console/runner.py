@@ -20,14 +20,16 @@ Try: /quiz pytorch hard, then reveal, then good.  /help lists commands; /console
 
 async def run_console(database: Path, *, extra_packs: tuple[Path, ...] = (), start: datetime | None = None,
                       stdin: TextIO | None = None, out: TextIO | None = None,
-                      channel_log: Path | None = None) -> None:
-    """Read lines from stdin until EOF or /quit. A script piped in runs without a terminal."""
+                      channel_log: Path | None = None, bank_paths: tuple[Path, ...] | None = None) -> None:
+    """Read lines from stdin until EOF or /quit. A script piped in runs without a terminal.
+
+    `bank_paths` replaces the shipped bank (tests and demos with a small bank)."""
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     clock = ManualClock(start)
     interactive = stdin.isatty()
     log_path = channel_log or database.with_suffix(".console-channel.jsonl")
-    async with open_core(database=database, clock=clock, extra_packs=extra_packs) as core:
+    async with open_core(database=database, clock=clock, extra_packs=extra_packs, bank_paths=bank_paths) as core:
         session = ConsoleSession(core, clock, out, ConsoleOutbound(out, log_path))
         out.write(BANNER)
         await core.tick()

@@ -204,7 +204,7 @@ def parse_streak(words: tuple[str, ...] | list[str]) -> StreakArgs:
         elif key == "remind":
             if value.lower() in ("off", "no", "0", "none"):
                 off = True
-            elif value.isdigit() and 1 <= int(value) <= 23:
+            elif value.isascii() and value.isdigit() and 1 <= int(value) <= 23:  # '²'.isdigit() is True
                 remind = int(value)
             else:
                 raise ArgumentError("Reminder must be a number of hours before your midnight, 1 to 23, or `off`.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import uuid
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -31,6 +32,9 @@ from bot.store.store import PostRow, Store
 
 log = logging.getLogger(__name__)
 FANOUT_CONCURRENCY = 64
+# How long a process that started delivering a post keeps it before another process may try (a crashed one
+# never finishes); the process itself retries its own at once.
+DELIVERY_LEASE = timedelta(minutes=5)
 
 
 def dedupe_key(post_id: int) -> str:
@@ -47,6 +51,8 @@ class QotdService:
         self.outbounds = outbounds
         self.grace = grace
         self._tick_lock = asyncio.Lock()
+        self.instance = uuid.uuid4().hex  # owner name for delivery leases
+        self._inflight: set[int] = set()  # posts this process is delivering right now
 
     # --- commands ---------------------------------------------------------------------------------
 
@@ -134,7 +140,8 @@ class QotdService:
         async with self._tick_lock:
             now = self.clock.now()
             await self._settle_pending(now)
-            due = await schedule_store.due_schedules(self.store, now)
+            # Only platforms this process is connected to: another process serves the others from the same table.
+            due = [s for s in await schedule_store.due_schedules(self.store, now) if s.place.platform in self.outbounds]
             gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
 
             async def one(schedule: Schedule) -> None:
@@ -152,8 +159,10 @@ class QotdService:
     async def _settle_pending(self, now: datetime) -> None:
         for post in await self.store.pending_qotd():
             outbound = self.outbounds.get(post.platform)
-            if outbound is None:
+            if outbound is None or post.id in self._inflight:
                 continue
+            if not await self.store.take_delivery(post.id, self.instance, now, now - DELIVERY_LEASE):
+                continue  # another live process is delivering it
             finder = getattr(outbound, "find_posted", None)
             found: PostedMessage | None = await finder(post.place, dedupe_key(post.id)) if finder else None
             if found:
@@ -189,20 +198,31 @@ class QotdService:
         question_id, wrapped = fresh_in_cycle(pool, used, self.rng)
         if question_id is None:
             return "No questions match this channel's topics and difficulty."
-        cycle = schedule.cycle
-        if wrapped:
-            cycle = await schedule_store.bump_cycle(self.store, schedule.place)
-            await self._notify(schedule.place, f"Every one of the {len(pool)} questions in this channel's pool has "
-                                               "been posted; the question of the day starts over from the full pool.")
+        cycle = schedule.cycle + 1 if wrapped else schedule.cycle
         post_id = await self.store.claim_qotd(schedule.place, day, question_id, cycle,
-                                              now + timedelta(minutes=schedule.reveal_minutes), now)
+                                              now + timedelta(minutes=schedule.reveal_minutes), now, self.instance)
         if post_id is None:
             return "Today's question is already posted here."
+        if wrapped:
+            # Only after winning the day's post, and compare-and-set: one new round and one notice, however many
+            # processes (or a /qotd now racing the tick) found the pool used up.
+            _, started = await schedule_store.bump_cycle(self.store, schedule.place, schedule.cycle)
+            if started:
+                await self._notify(schedule.place, f"Every one of the {len(pool)} questions in this channel's pool "
+                                                   "has been posted; the question of the day starts over from the "
+                                                   "full pool.")
         post = await self.store.get_post(post_id)
         assert post is not None
         return await self._deliver(schedule, post, now)
 
     async def _deliver(self, schedule: Schedule, post: PostRow, now: datetime) -> str:
+        self._inflight.add(post.id)
+        try:
+            return await self._deliver_once(schedule, post, now)
+        finally:
+            self._inflight.discard(post.id)
+
+    async def _deliver_once(self, schedule: Schedule, post: PostRow, now: datetime) -> str:
         outbound = self.outbounds.get(post.platform)
         question = self.bank.get(post.question_id)
         if outbound is None or question is None:
@@ -252,14 +272,16 @@ class QotdService:
             local_now = now.astimezone(zone(schedule.timezone))
             if local_now.weekday() != 0 or local_now.time() < schedule.local_time:
                 continue
+            outbound = self.outbounds.get(schedule.place.platform)
+            if outbound is None:
+                continue  # another process serves that platform; claiming here would lose its post
             last_week = week_start(local_now.date()) - timedelta(days=7)
             key = f"w:{last_week.isoformat()}"
             if not await self.store.claim_weekly_post(schedule.place, key, now):
                 continue
-            outbound = self.outbounds.get(schedule.place.platform)
-            if outbound is None:
-                continue
             board = await boards.period_board(self.store, schedule.place.platform, schedule.place.team_id, key, "")
+            if not board.top:
+                continue  # nobody graded last week: no empty board in the channel
             text = format_board(board.top, None, f"Last week's leaderboard (week of {last_week:%d %b})")
             try:
                 await outbound.post(schedule.place, Reply(text=text, private=False), mention=None, make_thread=False)
@@ -268,8 +290,11 @@ class QotdService:
 
     async def reminders(self, now: datetime) -> None:
         """Nudge opted-in users N hours before their local midnight if they hold a streak and haven't practised."""
+        nudged: set[tuple[str, str]] = set()
         for row in await self.store.reminder_candidates():
             platform, team_id, user_id, tz, hours, reminded_on, current, best, freezes, used, last = row
+            if (platform, user_id) in nudged:
+                continue  # one nudge a day, even for a user with streaks in two teams
             tz = tz or await self.store.team_timezone(platform, team_id) or "UTC"
             local_now = now.astimezone(zone(tz))
             today = local_now.date().isoformat()
@@ -285,8 +310,12 @@ class QotdService:
             if outbound is None:
                 continue
             await self.store.set_user_field(platform, user_id, "reminded_on", today)
-            await outbound.send_private(team_id, user_id, Reply(
-                text=f"⏰ You haven't practised today. {streak_line(state)} — a quick `/quiz` keeps it going."))
+            nudged.add((platform, user_id))
+            try:
+                await outbound.send_private(team_id, user_id, Reply(
+                    text=f"⏰ You haven't practised today. {streak_line(state)} — a quick `/quiz` keeps it going."))
+            except Exception:
+                log.exception("could not send a streak reminder to %s on %s", user_id, platform)
 
     async def _notify(self, place: Place, text: str) -> None:
         outbound = self.outbounds.get(place.platform)

@@ -137,6 +137,12 @@ class GradeWriter:
                 (json.dumps(keys),),
             ) as cur:
                 previous = {(r[0], r[1], r[2]): r[3] for r in await cur.fetchall()}
+            # Each request's earlier grade, in batch order: a redelivery in the same batch reads as a repeat.
+            prior: list[str | None] = []
+            for r in batch:
+                key = (r.post_id, r.platform, r.user_id)
+                prior.append(previous.get(key))
+                previous[key] = r.grade
             await db.executemany(
                 "INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, points, "
                 "graded_at, local_date, week_key, month_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -156,9 +162,11 @@ class GradeWriter:
             ) as cur:
                 streaks = {(r[0], r[1], r[2]): _streak_from_row(tuple(r[3:])) for r in await cur.fetchall()}
             after: list[StreakState] = []
-            for r in batch:
+            for r, earlier in zip(batch, prior, strict=True):
                 who = (r.platform, r.team_id, r.user_id)
-                streaks[who] = advance(streaks.get(who, StreakState()), r.local_date)
+                state = streaks.get(who, StreakState())
+                # Only a first grade is a day's practice (as in practice_days); changing an old grade is not.
+                streaks[who] = advance(state, r.local_date) if earlier is None else state
                 after.append(streaks[who])
             await db.executemany(
                 "INSERT INTO streaks (platform, team_id, user_id, current, best, freezes, freezes_used, last_date) "
@@ -170,13 +178,7 @@ class GradeWriter:
                     for who, s in streaks.items()
                 ],
             )
-        # `previous` follows the batch in order, so a redelivered grade in the same batch reads as a repeat.
-        results = []
-        for r, streak in zip(batch, after, strict=True):
-            key = (r.post_id, r.platform, r.user_id)
-            results.append(GradeResult(r.points, previous.get(key), streak))
-            previous[key] = r.grade
-        return results
+        return [GradeResult(r.points, earlier, streak) for r, earlier, streak in zip(batch, prior, after, strict=True)]
 
     async def _write_cards(self, batch: list[GradeRequest]) -> None:
         if not batch:

@@ -99,17 +99,23 @@ async def set_paused(store: Store, place: Place, paused: bool, reason: str | Non
         )
 
 
-async def bump_cycle(store: Store, place: Place) -> int:
+async def bump_cycle(store: Store, place: Place, expected: int) -> tuple[int, bool]:
+    """Start the next cycle if the schedule is still on cycle `expected`: (cycle now, whether we started it).
+
+    Compare-and-set, so two processes that both find the pool used up start one new cycle, not two.
+    """
     async with store.write() as db:
-        await db.execute(
-            "UPDATE schedules SET cycle = cycle + 1 WHERE platform = ? AND team_id = ? AND channel_id = ?",
-            (place.platform, place.team_id, place.channel_id),
+        cur = await db.execute(
+            "UPDATE schedules SET cycle = cycle + 1 WHERE platform = ? AND team_id = ? AND channel_id = ? "
+            "AND cycle = ?",
+            (place.platform, place.team_id, place.channel_id, expected),
         )
+        bumped = cur.rowcount == 1
     row = await store.fetchone(
         "SELECT cycle FROM schedules WHERE platform = ? AND team_id = ? AND channel_id = ?",
         (place.platform, place.team_id, place.channel_id),
     )
-    return int(row[0]) if row else 0
+    return (int(row[0]) if row else expected), bumped
 
 
 async def weekly_board_schedules(store: Store) -> list[Schedule]:

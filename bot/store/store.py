@@ -93,13 +93,17 @@ class Store:
 
     # --- teams and users -------------------------------------------------------------------------
 
-    async def ensure_user(self, platform: str, user_id: str, display_name: str, now: datetime) -> None:
+    async def ensure_user(self, platform: str, user_id: str, display_name: str, now: datetime,
+                          platform_timezone: str | None = None) -> None:
+        """Create or refresh a user; `platform_timezone` (as the platform reports it) is kept when given."""
         async with self.write() as db:
             await db.execute(
-                "INSERT INTO users (platform, user_id, display_name, created_at) VALUES (?, ?, ?, ?) "
+                "INSERT INTO users (platform, user_id, display_name, created_at, platform_timezone) "
+                "VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (platform, user_id) DO UPDATE SET display_name = "
-                "COALESCE(NULLIF(excluded.display_name, ''), users.display_name)",
-                (platform, user_id, display_name, iso(now)),
+                "COALESCE(NULLIF(excluded.display_name, ''), users.display_name), "
+                "platform_timezone = COALESCE(excluded.platform_timezone, users.platform_timezone)",
+                (platform, user_id, display_name, iso(now), platform_timezone),
             )
 
     async def user_settings(self, platform: str, user_id: str) -> aiosqlite.Row | None:
@@ -248,17 +252,30 @@ class Store:
         return {r[0] for r in rows}
 
     async def claim_qotd(
-        self, place: Place, local_day: date, question_id: str, cycle: int, reveal_at: datetime, now: datetime
+        self, place: Place, local_day: date, question_id: str, cycle: int, reveal_at: datetime, now: datetime,
+        owner: str | None = None,
     ) -> int | None:
-        """Record the intent to post today's question; None if this channel already has one for the date."""
+        """Record the intent to post today's question (leased to `owner` for delivery); None if this channel
+        already has one for the date."""
         async with self.write() as db:
             cur = await db.execute(
                 "INSERT OR IGNORE INTO posts (platform, team_id, channel_id, kind, question_id, local_date, "
-                "cycle, status, created_at, reveal_at) VALUES (?, ?, ?, 'qotd', ?, ?, ?, 'pending', ?, ?)",
+                "cycle, status, created_at, reveal_at, attempt_by, attempt_at) "
+                "VALUES (?, ?, ?, 'qotd', ?, ?, ?, 'pending', ?, ?, ?, ?)",
                 (place.platform, place.team_id, place.channel_id, question_id, local_day.isoformat(), cycle,
-                 iso(now), iso(reveal_at)),
+                 iso(now), iso(reveal_at), owner, iso(now)),
             )
             return cur.lastrowid if cur.rowcount == 1 else None
+
+    async def take_delivery(self, post_id: int, owner: str, now: datetime, stale_before: datetime) -> bool:
+        """Lease a pending post for delivery: True if it was free, already ours, or its lease ran out."""
+        async with self.write() as db:
+            cur = await db.execute(
+                "UPDATE posts SET attempt_by = ?, attempt_at = ? WHERE id = ? AND status = 'pending' AND "
+                "(attempt_by IS NULL OR attempt_by = ? OR attempt_at IS NULL OR attempt_at < ?)",
+                (owner, iso(now), post_id, owner, iso(stale_before)),
+            )
+            return cur.rowcount == 1
 
     async def pending_qotd(self) -> list[PostRow]:
         rows = await self.fetchall(
@@ -331,7 +348,8 @@ class Store:
     async def reminder_candidates(self) -> list[aiosqlite.Row]:
         """Opted-in users holding a streak: (platform, team, user, tz, hours, reminded_on, streak columns...)."""
         return await self.fetchall(
-            "SELECT s.platform, s.team_id, s.user_id, u.timezone, u.remind_hours, u.reminded_on, s.current, s.best, "
+            "SELECT s.platform, s.team_id, s.user_id, COALESCE(u.timezone, u.platform_timezone), u.remind_hours, "
+            "u.reminded_on, s.current, s.best, "
             "s.freezes, s.freezes_used, s.last_date FROM users u JOIN streaks s "
             "ON s.platform = u.platform AND s.user_id = u.user_id "
             "WHERE u.remind_hours IS NOT NULL AND s.current > 0"
