@@ -1,0 +1,238 @@
+"""The Discord client: an AutoShardedClient with our command tree, persistent buttons and the 👀 reaction.
+
+Dependencies come in through the constructor; start-up work (persistent buttons, command sync, registering the
+Outbound with the core) happens in `setup_hook`, which discord.py runs once after login.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+import discord
+
+from adapters.discord import respond
+from adapters.discord.commands import build_tree
+from adapters.discord.dedupe import RecentIds
+from adapters.discord.outbound import DiscordOutbound
+from adapters.discord.permissions import bot_permissions_in, missing_permissions, missing_text
+from adapters.discord.translate import button_of, command_of, reaction_of
+from adapters.discord.views import QuizButton
+from bot.commands.events import Actor, ButtonPress, Command, Reaction
+from bot.commands.replies import Reply, error, parse_custom_id
+from bot.qotd.ports import Outbound
+
+log = logging.getLogger(__name__)
+
+UNREACHABLE = (
+    "I couldn't send you a DM. To get answers privately, allow direct messages from server members "
+    "(Server name → Privacy Settings), or use the question's Reveal button."
+)
+DRAIN_SECONDS = 5.0
+UNKNOWN_BUTTON = "This button belongs to an older version of the bot and no longer works."
+
+
+class Core(Protocol):
+    """The parts of the core (bot.app) the Discord adapter uses."""
+
+    def register_outbound(self, outbound: Outbound) -> None: ...
+    async def handle_command(self, command: Command) -> list[Reply]: ...
+    async def handle_button(self, press: ButtonPress) -> list[Reply]: ...
+    async def handle_reaction(self, reaction: Reaction) -> list[Reply]: ...
+    async def note_unreachable(self, actor: Actor, text: str) -> None: ...
+    def topic_choices(self) -> list[tuple[str, str, int]]: ...
+
+
+def default_intents() -> discord.Intents:
+    """Discord's defaults minus every privileged intent: no message content, no member list, no presences."""
+    intents = discord.Intents.default()
+    intents.message_content = False
+    intents.members = False
+    intents.presences = False
+    return intents
+
+
+class QuizBot(discord.AutoShardedClient):
+    """Translates interactions and reactions into core calls and renders the core's replies."""
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        guild_id: int | None = None,
+        defer_after: float = respond.DEFER_AFTER,
+        gateway_override: bool = False,
+        **options: Any,
+    ) -> None:
+        options.setdefault("intents", default_intents())
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        options.setdefault("chunk_guilds_at_startup", False)
+        # Longer rate-limit waits raise instead; the core retries scheduled posts on a later tick.
+        options.setdefault("max_ratelimit_timeout", 30.0)
+        super().__init__(**options)
+        self.core = core
+        self.guild_id = guild_id
+        self.defer_after = defer_after
+        self.outbound = DiscordOutbound(self)
+        self.tree = build_tree(self)
+        self._gateway_override = gateway_override
+        self._seen = RecentIds()
+        self._inflight: set[asyncio.Task[Any]] = set()
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(QuizButton)
+        if self.guild_id is not None:
+            guild = discord.Object(self.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        log.info(
+            "registered %d slash commands %s",
+            len(synced),
+            f"in guild {self.guild_id}" if self.guild_id else "globally",
+        )
+        self.core.register_outbound(self.outbound)
+
+    async def launch_shards(self) -> None:
+        # AutoShardedClient connects to the URL that GET /gateway/bot returns; an explicit gateway
+        # (DISCORD_GATEWAY_URL, already in DiscordWebSocket.DEFAULT_GATEWAY) must win: only ask for the shard count.
+        if self._gateway_override and self.shard_count is None:
+            self.shard_count = (await self.http.get_bot_gateway())[0]
+        await super().launch_shards()
+
+    # ----- core bridges (called by commands.py and views.py) ------------------------------------------------
+
+    def topic_choices(self) -> list[tuple[str, str, int]]:
+        return self.core.topic_choices()
+
+    async def run_command(
+        self,
+        interaction: discord.Interaction[Any],
+        name: str,
+        args: tuple[str, ...],
+        *,
+        channel_id: int | None = None,
+    ) -> None:
+        """Hand a slash command to the core and answer with its replies."""
+        if self._redelivered(interaction):
+            return
+        await self._command(interaction, name, args, channel_id=channel_id)
+
+    async def setup_qotd(
+        self, interaction: discord.Interaction[Any], args: tuple[str, ...], *, channel_id: int, threads: bool
+    ) -> None:
+        """`/qotd setup`: refuse early, privately, when the bot lacks permissions in the target channel."""
+        if self._redelivered(interaction):
+            return
+        perms = bot_permissions_in(interaction.guild, channel_id)
+        if perms is None and channel_id == interaction.channel_id:
+            perms = interaction.app_permissions
+        missing = missing_permissions(perms, threads=threads) if perms is not None else []
+        if missing:
+            await interaction.response.send_message(
+                embed=discord.Embed(description=missing_text(channel_id, missing), color=0xED4245),
+                ephemeral=True,
+            )
+            return
+        await self._command(interaction, "qotd", args, channel_id=channel_id)
+
+    async def on_quiz_button(self, interaction: discord.Interaction[Any], action: str, post_id: int) -> None:
+        """A click on any `mlq:<action>:<post_id>` button, including ones sent before a restart."""
+        if self._redelivered(interaction):
+            return
+        if parse_custom_id(f"mlq:{action}:{post_id}") is None:
+            await respond.answer(interaction, _const([error(UNKNOWN_BUTTON)]), defer_after=self.defer_after)
+            return
+        press = button_of(interaction, action, post_id)
+        with self._tracked():
+            if not press.actor.team_id:
+                press = await self._with_post_team(press)
+            await respond.answer(interaction, self.core.handle_button(press), defer_after=self.defer_after)
+
+    async def _command(
+        self,
+        interaction: discord.Interaction[Any],
+        name: str,
+        args: tuple[str, ...],
+        *,
+        channel_id: int | None,
+    ) -> None:
+        command = command_of(interaction, name, args, channel_id=channel_id)
+        with self._tracked():
+            await respond.answer(interaction, self.core.handle_command(command), defer_after=self.defer_after)
+
+    def _redelivered(self, interaction: discord.Interaction[Any]) -> bool:
+        """True for an interaction seen before (a gateway replay): the first delivery already answered it."""
+        if self._seen.first_time(str(interaction.id)):
+            return False
+        log.info("ignoring redelivered interaction %s", interaction.id)
+        return True
+
+    async def _with_post_team(self, press: ButtonPress) -> ButtonPress:
+        """A click in a DM has no guild: take the team from the post the button belongs to.
+
+        Discord only delivers clicks on components of messages we sent, so the post id is ours; the core still
+        checks the clicking user against the post.
+        """
+        store = getattr(self.core, "store", None)
+        post = await store.get_post(press.post_id) if store is not None else None
+        if post is None:
+            return press
+        actor = dataclasses.replace(press.actor, team_id=post.team_id)
+        return dataclasses.replace(
+            press, actor=actor, place=dataclasses.replace(press.place, team_id=post.team_id)
+        )
+
+    # ----- gateway events -----------------------------------------------------------------------------------
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        """👀 on a question-of-the-day post: the core's replies go to the reacting user by DM."""
+        if self.user is not None and payload.user_id == self.user.id:
+            return
+        reaction = reaction_of(payload)
+        if reaction is None:
+            return
+        with self._tracked():
+            replies = await self.core.handle_reaction(reaction)
+            for reply in replies:
+                if not await self.outbound.send_private(
+                    reaction.actor.team_id, reaction.actor.user_id, reply
+                ):
+                    await self.core.note_unreachable(reaction.actor, UNREACHABLE)
+                    return
+
+    async def on_resumed(self) -> None:
+        log.info("gateway session resumed")
+
+    # ----- shutdown -----------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _tracked(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            yield
+        finally:
+            self._inflight.discard(task)  # type: ignore[arg-type]
+
+    async def close(self) -> None:
+        """Let in-flight interactions finish answering (up to DRAIN_SECONDS), then disconnect."""
+        pending = {t for t in self._inflight if t is not asyncio.current_task() and not t.done()}
+        if pending:
+            await asyncio.wait(pending, timeout=DRAIN_SECONDS)
+        await super().close()
+
+
+async def _const(replies: list[Reply]) -> list[Reply]:
+    return replies
+
+
+def build_bot(core: Core, *, guild_id: int | None = None, **options: Any) -> QuizBot:
+    """A client for `core`, not yet logged in (call `login` then `connect`, or use runner.serve)."""
+    return QuizBot(core, guild_id=guild_id, **options)

@@ -1,0 +1,223 @@
+"""The Outbound port on Discord: question-of-the-day posts, thread follow-ups, DMs and admin notices.
+
+Errors map to the core's two kinds: 403/404 (missing access, unknown channel) → PlaceUnavailableError;
+429 that discord.py gave up waiting on, 5xx and network failures → TransientPostError. discord.py already
+waits out a 429's Retry-After and re-sends, so a rate-limited post still goes out exactly once; this module
+never retries on its own.
+
+Admin notices go to the guild owner by DM (private, and the owner can always fix permissions); when the owner's
+DMs are closed they fall back to the guild's system channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import discord
+
+from adapters.discord.render import Outgoing, render_reply
+from adapters.discord.translate import PLATFORM
+from bot.commands.events import Place, PostedMessage
+from bot.commands.replies import Reply
+from bot.qotd.ports import PlaceUnavailableError, TransientPostError
+
+log = logging.getLogger(__name__)
+
+THREAD_NAME_LIMIT = 100
+THREAD_ARCHIVE_MINUTES = 1440
+NONCE_LIMIT = 25
+HISTORY_SEARCH = 50
+REVEAL_EMOJI = "👀"
+_ROLE_ID = re.compile(r"^<?@?&?(\d{15,25})>?$")
+
+
+@contextlib.asynccontextmanager
+async def _mapped_errors(what: str) -> AsyncIterator[None]:
+    """Translate discord.py and network errors into the core's outbound errors."""
+    try:
+        yield
+    except (discord.Forbidden, discord.NotFound) as exc:
+        raise PlaceUnavailableError(f"{what}: {exc.status} {exc.text or exc}") from exc
+    except discord.RateLimited as exc:
+        raise TransientPostError(f"{what}: rate limited for {exc.retry_after:.0f}s") from exc
+    except discord.DiscordServerError as exc:
+        raise TransientPostError(f"{what}: Discord error {exc.status}") from exc
+    except discord.HTTPException as exc:
+        if exc.status == 429 or exc.status >= 500:
+            raise TransientPostError(f"{what}: {exc.status}") from exc
+        raise
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise TransientPostError(f"{what}: {exc!r}") from exc
+
+
+def role_id_of(mention: str | None) -> int | None:
+    """The role id in a stored mention ('123', '<@&123>'), or None."""
+    if not mention:
+        return None
+    match = _ROLE_ID.match(mention.strip())
+    return int(match.group(1)) if match else None
+
+
+def thread_name(reply: Reply) -> str:
+    text = reply.card.question.prompt if reply.card is not None else reply.title or reply.text or "Discussion"
+    name = " ".join(text.split())
+    return name if len(name) <= THREAD_NAME_LIMIT else name[: THREAD_NAME_LIMIT - 1].rstrip() + "…"
+
+
+class DiscordOutbound:
+    """Implements bot.qotd.ports.Outbound with a logged-in discord.py client."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def _messageable(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self._client.get_channel(channel_id)
+        if channel is None:
+            channel = await self._client.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise PlaceUnavailableError(f"channel {channel_id} is not a text channel")
+        return channel
+
+    async def _send_all(
+        self,
+        target: discord.abc.Messageable,
+        outs: list[Outgoing],
+        *,
+        allowed: discord.AllowedMentions | None = None,
+        reference: discord.MessageReference | None = None,
+        nonce: str | None = None,
+    ) -> list[discord.Message]:
+        sent = []
+        for k, out in enumerate(outs):
+            sent.append(
+                await target.send(
+                    **out.kwargs(),
+                    allowed_mentions=allowed
+                    if k == 0 and allowed is not None
+                    else discord.AllowedMentions.none(),
+                    reference=reference if k == 0 else None,  # type: ignore[arg-type]
+                    mention_author=False,
+                    # discord.py sends nonces with enforce_nonce: Discord returns the first message instead of
+                    # creating a second one when the same nonce comes again within minutes.
+                    nonce=f"{nonce}.{k}"[:NONCE_LIMIT] if nonce else None,
+                )
+            )
+        return sent
+
+    async def post(
+        self, place: Place, reply: Reply, *, mention: str | None, make_thread: bool
+    ) -> PostedMessage:
+        """Post publicly (role mention allowed for that role only), add 👀 and open a thread when asked."""
+        channel_id = int(place.channel_id)
+        role_id = role_id_of(mention)
+        allowed = (
+            discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)])
+            if role_id
+            else discord.AllowedMentions.none()
+        )
+        outs = render_reply(reply, prefix=f"<@&{role_id}>" if role_id else None)
+        async with _mapped_errors(f"post to channel {channel_id}"):
+            channel = await self._messageable(channel_id)
+            sent = await self._send_all(channel, outs, allowed=allowed, nonce=reply.dedupe_key)
+        message = sent[0]
+        # Once the message exists nothing below may raise: the core would post it again on a later tick.
+        thread_id: str | None = None
+        if make_thread:
+            try:
+                thread = await message.create_thread(
+                    name=thread_name(reply), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+                )
+                thread_id = str(thread.id)
+            except (TimeoutError, discord.HTTPException, aiohttp.ClientError, ValueError) as exc:
+                log.warning("posted %s in %s but could not open a thread: %s", message.id, channel_id, exc)
+        with contextlib.suppress(discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError):
+            await message.add_reaction(REVEAL_EMOJI)
+        return PostedMessage(message_id=str(message.id), thread_id=thread_id)
+
+    async def find_posted(self, place: Place, dedupe_key: str) -> PostedMessage | None:
+        """A post made before a crash, found in the channel's recent history by its nonce or its buttons.
+
+        Message history does not always echo nonces, so a message of ours whose buttons carry the post id (the
+        number at the end of the core's dedupe key, 'qotd-42') also counts.
+        """
+        me = self._client.user
+        match = re.search(r"(\d+)$", dedupe_key)
+        post_id = match.group(1) if match else None
+        channel = self._client.get_partial_messageable(int(place.channel_id), guild_id=_guild(place))
+        try:
+            async with _mapped_errors(f"history of channel {place.channel_id}"):
+                async for message in channel.history(limit=HISTORY_SEARCH):
+                    if me is None or message.author.id != me.id:
+                        continue
+                    ids = [c.custom_id for row in message.components for c in getattr(row, "children", [])]
+                    ours = str(message.nonce or "") == f"{dedupe_key}.0" or (
+                        post_id is not None and any(i and i.endswith(f":{post_id}") for i in ids)
+                    )
+                    if ours:
+                        thread = message.thread
+                        return PostedMessage(str(message.id), str(thread.id) if thread is not None else None)
+        except PlaceUnavailableError:
+            return None
+        return None
+
+    async def post_in_thread(self, place: Place, message: PostedMessage, reply: Reply) -> None:
+        """Post in the post's thread; without one (or if it is gone) reply under the post in the channel."""
+        outs = render_reply(reply)
+        if message.thread_id:
+            thread = self._client.get_partial_messageable(int(message.thread_id), guild_id=_guild(place))
+            try:
+                async with _mapped_errors(f"post in thread {message.thread_id}"):
+                    await self._send_all(thread, outs)
+                return
+            except PlaceUnavailableError as exc:
+                log.info("thread %s unavailable (%s); replying in the channel", message.thread_id, exc)
+        channel_id = int(place.channel_id)
+        reference = discord.MessageReference(
+            message_id=int(message.message_id), channel_id=channel_id, fail_if_not_exists=False
+        )
+        async with _mapped_errors(f"post under {message.message_id} in channel {channel_id}"):
+            channel = await self._messageable(channel_id)
+            await self._send_all(channel, outs, reference=reference)
+
+    async def send_private(self, team_id: str, user_id: str, reply: Reply) -> bool:
+        """DM the user; False when Discord refuses (DMs closed, no shared server, unknown user)."""
+        try:
+            async with _mapped_errors(f"DM to {user_id}"):
+                dm = await self._client.create_dm(discord.Object(int(user_id)))
+                await self._send_all(dm, render_reply(reply))
+        except PlaceUnavailableError as exc:
+            log.info("cannot DM user %s: %s", user_id, exc)
+            return False
+        return True
+
+    async def notify_admins(self, place: Place, text: str) -> None:
+        """DM the guild owner; if that fails, post in the guild's system channel; else log."""
+        guild = self._client.get_guild(int(place.team_id)) if place.team_id else None
+        reply = Reply(text=text, title="ML interview bot", private=True)
+        if (
+            guild is not None
+            and guild.owner_id
+            and await self.send_private(place.team_id, str(guild.owner_id), reply)
+        ):
+            return
+        system = guild.system_channel if guild is not None else None
+        if system is not None:
+            try:
+                async with _mapped_errors(f"notice in {system.id}"):
+                    await self._send_all(system, render_reply(reply))
+                return
+            except (PlaceUnavailableError, TransientPostError) as exc:
+                log.info("cannot post the notice in the system channel: %s", exc)
+        log.warning("could not tell the admins of guild %s: %s", place.team_id, text)
+
+
+def _guild(place: Place) -> Any:
+    return int(place.team_id) if place.team_id else None

@@ -1,0 +1,40 @@
+"""What the bot itself needs in a question-of-the-day channel, checked from the cached guild data."""
+
+from __future__ import annotations
+
+import discord
+
+NEEDED: dict[str, str] = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "add_reactions": "Add Reactions",
+}
+NEEDED_FOR_THREADS: dict[str, str] = {
+    "create_public_threads": "Create Public Threads",
+    "send_messages_in_threads": "Send Messages in Threads",
+}
+
+
+def missing_permissions(permissions: discord.Permissions, *, threads: bool) -> list[str]:
+    """Names (as Discord's settings show them) of the needed permissions not in `permissions`."""
+    needed = {**NEEDED, **(NEEDED_FOR_THREADS if threads else {})}
+    return [label for flag, label in needed.items() if not getattr(permissions, flag)]
+
+
+def bot_permissions_in(guild: discord.Guild | None, channel_id: int) -> discord.Permissions | None:
+    """The bot's permissions in a guild channel (roles and overwrites), or None when not cached."""
+    if guild is None or guild.me is None:
+        return None
+    channel = guild.get_channel(channel_id)
+    if channel is None:
+        return None
+    return channel.permissions_for(guild.me)
+
+
+def missing_text(channel_id: int, missing: list[str]) -> str:
+    return (
+        f"I can't run the question of the day in <#{channel_id}> yet: I'm missing "
+        + ", ".join(f"**{m}**" for m in missing)
+        + ". Give my role these permissions in that channel (Edit Channel → Permissions), then run `/qotd setup` again."
+    )

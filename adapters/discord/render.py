@@ -1,0 +1,93 @@
+"""Neutral replies → Discord messages (content, embeds, buttons), within Discord's limits."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from adapters.discord.views import build_view
+from bot.bank.model import Question
+from bot.bank.render.discord import CONTENT_LIMIT, discord_embeds, discord_text, escape_discord_mentions
+from bot.bank.render.question_card import question_body, question_title
+from bot.commands.replies import QuestionCard, Reply
+
+ERROR_COLOR = 0xED4245
+CARD_CACHE_SIZE = 4096
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """One Discord message to send: `view` holds the reply's buttons (only on the reply's last message)."""
+
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+
+    def kwargs(self) -> dict[str, object]:
+        """Keyword arguments for send/edit calls (`view` only when there are buttons)."""
+        out: dict[str, object] = {"content": self.content, "embeds": self.embeds}
+        if self.view is not None:
+            out["view"] = self.view
+        return out
+
+
+@functools.lru_cache(maxsize=CARD_CACHE_SIZE)
+def _card_embed_dicts(
+    question: Question, reveal: bool, show_hints: bool, heading: str | None, footer: str | None
+) -> list[list[dict[str, Any]]]:
+    # Rendering Markdown is the adapter's costliest step and a pure function of these immutable values, which
+    # repeat a lot: every member revealing the same question of the day, every draw of a popular question.
+    body = question_body(question, reveal=reveal, show_hints=show_hints)
+    title = question_title(question, heading)
+    return discord_embeds(title=title, body_markdown=body, footer=footer)
+
+
+def render_card(card: QuestionCard) -> list[list[discord.Embed]]:
+    """A question card as messages of embeds (long answers continue in further embeds/messages)."""
+    cached = _card_embed_dicts(card.question, card.reveal, card.show_hints, card.heading, card.footer)
+    return [[discord.Embed.from_dict(copy.deepcopy(e)) for e in embeds] for embeds in cached]
+
+
+def render_text(reply: Reply) -> list[str]:
+    """The reply's Markdown text (with its title in bold) as message contents of at most 2000 characters."""
+    text = reply.text.strip()
+    if reply.title:
+        title = escape_discord_mentions(" ".join(reply.title.split()))
+        text = f"**{title}**\n{text}" if text else f"**{title}**"
+    return discord_text(text, CONTENT_LIMIT) if text else []
+
+
+def render_reply(reply: Reply, *, prefix: str | None = None) -> list[Outgoing]:
+    """Messages for one reply: text first, the card's embeds joined to the last text chunk, buttons last.
+
+    `prefix` (e.g. a role mention) goes before the first message's content, unescaped.
+    """
+    contents = render_text(reply)
+    embed_groups = render_card(reply.card) if reply.card is not None else []
+    if reply.is_error and not embed_groups and contents and len(contents) == 1:
+        # Errors stand out as a red embed; the text still goes through the same Markdown rendering.
+        embed_groups = [[discord.Embed(description=contents[0], color=ERROR_COLOR)]]
+        contents = []
+    out = [Outgoing(content=c) for c in contents]
+    for k, embeds in enumerate(embed_groups):
+        if k == 0 and out and not out[-1].embeds:
+            out[-1].embeds = embeds
+        else:
+            out.append(Outgoing(embeds=embeds))
+    if not out:
+        out.append(Outgoing(content=prefix or "\u200b"))
+    elif prefix:
+        first = out[0]
+        if not first.content:
+            first.content = prefix
+        elif len(prefix) + 1 + len(first.content) <= CONTENT_LIMIT:
+            first.content = f"{prefix}\n{first.content}"
+        else:
+            out.insert(0, Outgoing(content=prefix))
+    if reply.buttons:
+        out[-1].view = build_view(reply.buttons)
+    return out

@@ -1,0 +1,94 @@
+"""`python -m bot run discord`: log in, sync commands, stay connected until cancelled.
+
+Start-up problems a person must fix (no token, a token Discord rejects, commands that cannot be registered)
+surface as `StartupError` with one line of text; the token itself is never logged or echoed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord.client import Core, QuizBot, build_bot
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_BASE_URL = Route.BASE
+DEFAULT_GATEWAY_URL = DiscordWebSocket.DEFAULT_GATEWAY
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says why in one line."""
+
+
+def configure_endpoints(*, api_base_url: str | None = None, gateway_url: str | None = None) -> None:
+    """Point discord.py's REST (and webhooks, interaction callbacks) and gateway at other hosts.
+
+    These are class attributes in discord.py, so the setting is process-wide; None restores Discord's own.
+    """
+    Route.BASE = api_base_url.rstrip("/") if api_base_url else DEFAULT_API_BASE_URL
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url) if gateway_url else DEFAULT_GATEWAY_URL
+    if api_base_url or gateway_url:
+        log.info("Discord endpoints: REST %s, gateway %s", Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+
+
+def require_token(token: str | None) -> str:
+    """The token, stripped; StartupError when it is missing or blank."""
+    if not token or not token.strip():
+        raise StartupError(
+            "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications and export its token."
+        )
+    return token.strip()
+
+
+async def start(bot: QuizBot, token: str | None) -> None:
+    """Log in (which runs setup_hook: buttons, command sync, Outbound), translating failures to StartupError."""
+    token = require_token(token)
+    try:
+        await bot.login(token)
+    except discord.LoginFailure:
+        raise StartupError("Discord rejected the token (401 Unauthorized): check DISCORD_TOKEN.") from None
+    except discord.Forbidden as exc:
+        raise StartupError(
+            f"Discord refused to register the slash commands ({exc.status} {exc.text}): invite the bot with the "
+            "applications.commands scope, and check DISCORD_GUILD_ID."
+        ) from None
+    except discord.HTTPException as exc:
+        raise StartupError(
+            f"Discord answered {exc.status} during start-up: {exc.text or 'no details'}."
+        ) from None
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise StartupError(f"Cannot reach Discord at {Route.BASE}: {exc.__class__.__name__}.") from None
+
+
+async def serve(
+    core: Core,
+    *,
+    token: str | None,
+    guild_id: int | None = None,
+    api_base_url: str | None = None,
+    gateway_url: str | None = None,
+) -> None:
+    """Run the Discord adapter for `core` until cancelled (or until Discord closes the session for good)."""
+    require_token(token)
+    configure_endpoints(api_base_url=api_base_url, gateway_url=gateway_url)
+    bot = build_bot(core, guild_id=guild_id, gateway_override=gateway_url is not None)
+    try:
+        await start(bot, token)
+        try:
+            await bot.connect(reconnect=True)
+        except discord.PrivilegedIntentsRequired:
+            raise StartupError("Discord refused the gateway intents requested by the bot.") from None
+        except discord.ConnectionClosed as exc:
+            if exc.code == 4004:
+                raise StartupError(
+                    "Discord rejected the token on the gateway (4004): check DISCORD_TOKEN."
+                ) from None
+            raise
+    finally:
+        await bot.close()

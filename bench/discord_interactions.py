@@ -1,0 +1,127 @@
+"""Discord interaction latency: INTERACTION_CREATE dispatched by the fake gateway → callback at the fake's REST.
+
+Starts the fake Discord (tests/fakes/discord_fake.py) and the real adapter + core on a temporary database with a
+synthetic bank, sends 500 `/quiz` commands through the gateway 50 at a time (from 50 different users), and
+reports the median and p99 time from the frame leaving the fake to the interaction callback arriving back at it
+(both monotonic timestamps taken by the fake, in this process); then 100 more one at a time, for the floor.
+
+Run: `python bench/discord_interactions.py` (a few seconds). Importable: `main()` returns the figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapters.discord.runner import configure_endpoints
+from bot.app import open_core
+from bot.bank.model import DIFFICULTIES, TOPICS
+from bot.clock import ManualClock
+from tests.fakes.discord_fake import FakeDiscord, InteractionRecord, run_bot
+
+TOTAL = 500
+CONCURRENCY = 50
+QUESTIONS_PER_TOPIC_AND_DIFFICULTY = 10
+FIRST_USER = 950000000000000000
+SEQUENTIAL = 100
+
+
+def write_bank(folder: Path) -> Path:
+    """A synthetic bank: every topic × difficulty, with Markdown answers."""
+    lines = ["pack: bench", "questions:"]
+    for topic in TOPICS:
+        for difficulty in DIFFICULTIES:
+            for k in range(QUESTIONS_PER_TOPIC_AND_DIFFICULTY):
+                lines += [
+                    f"  - id: {topic}-{difficulty}-{k}",
+                    f"    topic: {topic}",
+                    f"    difficulty: {difficulty}",
+                    f"    prompt: 'Benchmark question {k} about {topic} ({difficulty}): explain the trade-offs.'",
+                    "    answer: |",
+                    f"      **Answer {k}.** Consider bias and variance, cost, and `code` for {topic}.",
+                ]
+    path = folder / "bench.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def measure(total: int = TOTAL, concurrency: int = CONCURRENCY) -> dict[str, Any]:
+    """Run the benchmark; latencies in milliseconds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        clock = ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+        async with (
+            open_core(
+                database=folder / "bench.sqlite3", clock=clock, bank_paths=[write_bank(folder)]
+            ) as core,
+            FakeDiscord() as fake,
+            run_bot(core, fake),
+        ):
+            records: list[InteractionRecord] = []
+            started = time.monotonic()
+            for batch_start in range(0, total, concurrency):
+                batch = []
+                for k in range(batch_start, min(total, batch_start + concurrency)):
+                    topic = TOPICS[k % len(TOPICS)]
+                    batch.append(
+                        await fake.slash("quiz", {"topic": topic}, user_id=FIRST_USER + k % concurrency)
+                    )
+                await fake.wait_until(lambda b=batch: all(r.callbacks for r in b), timeout=60)
+                records += batch
+            wall = time.monotonic() - started
+            # The same command one at a time: the floor without queueing behind 49 others.
+            alone: list[InteractionRecord] = []
+            for k in range(SEQUENTIAL):
+                record = await fake.slash("quiz", {"topic": TOPICS[k % len(TOPICS)]}, user_id=FIRST_USER + k)
+                await fake.wait_until(lambda r=record: r.callbacks, timeout=10)
+                alone.append(record)
+            configure_endpoints()
+    latencies = [(r.callbacks[0].at - r.dispatched_at) * 1000 for r in records]
+    single = [(r.callbacks[0].at - r.dispatched_at) * 1000 for r in alone]
+    failures = sum(1 for r in records if r.callbacks[0].status != 200 or r.callback_type != 4)
+    return {
+        "interactions": len(records),
+        "concurrency": concurrency,
+        "median_ms": round(statistics.median(latencies), 2),
+        "p99_ms": round(percentile(latencies, 0.99), 2),
+        "max_ms": round(max(latencies), 2),
+        "mean_ms": round(statistics.fmean(latencies), 2),
+        "failures": failures,
+        "wall_s": round(wall, 2),
+        "per_second": round(len(records) / wall, 1),
+        "sequential_median_ms": round(statistics.median(single), 2),
+        "sequential_p99_ms": round(percentile(single, 0.99), 2),
+    }
+
+
+def main() -> dict[str, Any]:
+    """Run the benchmark and print its figures; returns them as a dict."""
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("discord").setLevel(logging.ERROR)
+    figures = asyncio.run(measure())
+    print(
+        f"{figures['interactions']} /quiz interactions, {figures['concurrency']} at a time: "
+        f"median {figures['median_ms']} ms, p99 {figures['p99_ms']} ms, max {figures['max_ms']} ms "
+        f"(dispatch → callback); {figures['per_second']}/s, {figures['failures']} failures. "
+        f"One at a time: median {figures['sequential_median_ms']} ms, p99 {figures['sequential_p99_ms']} ms"
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    main()
