@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
-from bot.bank.loader import Bank, lint_paths
-from bot.bank.model import DIFFICULTIES, TOPIC_TITLES
+from bot.bank.loader import Bank, LintError, lint_paths
+from bot.bank.model import DIFFICULTIES, TOPIC_TITLES, Question
 from bot.clock import Clock
 from bot.commands.args import (
     ArgumentError,
@@ -32,7 +34,7 @@ from bot.store.store import Store
 log = logging.getLogger(__name__)
 ADMIN_ONLY = ("Only server admins (Manage Server on Discord, workspace admins or owners on Slack) or people on "
               "this team's /qotd allow-list can change the question of the day.")
-QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "help")
+QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "reload", "help")
 
 
 class Core:
@@ -49,6 +51,7 @@ class Core:
         self.practice = PracticeService(store=store, bank=bank, clock=clock, writer=writer, rng=self.rng)
         self.qotd = QotdService(store=store, bank=bank, clock=clock, rng=self.rng, outbounds=self.outbounds)
         self._bank = bank
+        self._registered: set[tuple[str, str, str, str, str | None]] = set()
 
     @property
     def bank(self) -> Bank:
@@ -62,7 +65,13 @@ class Core:
 
     def reload_bank(self) -> list[str]:
         """Reload the question packs; on any error keep the current bank and return the lint errors."""
-        questions, errors = lint_paths(self.pack_paths)
+        return self._swap_bank(*lint_paths(self.pack_paths))
+
+    async def reload_packs(self) -> list[str]:
+        """`reload_bank` with the parsing off the event loop, so interactions keep flowing meanwhile."""
+        return self._swap_bank(*await asyncio.to_thread(lint_paths, self.pack_paths))
+
+    def _swap_bank(self, questions: list[Question], errors: list[LintError]) -> list[str]:
         if errors:
             log.warning("question bank reload refused: %d problem(s)", len(errors))
             return [str(e) for e in errors]
@@ -70,6 +79,16 @@ class Core:
         self.practice.bank = self.qotd.bank = self._bank
         log.info("question bank reloaded: %d questions", len(self._bank))
         return []
+
+    async def _reload_reply(self) -> Reply:
+        """Reload the question packs for an admin: the new counts, or the lint errors and the bank kept."""
+        errors = await self.reload_packs()
+        if errors:
+            shown = "\n".join(f"• {e}" for e in errors[:15])
+            more = f"\n…and {len(errors) - 15} more" if len(errors) > 15 else ""
+            return error(f"The question packs have {len(errors)} problem(s), so I kept the current bank "
+                         f"({len(self.bank)} questions). Fix these and run `/qotd reload` again:\n{shown}{more}")
+        return info(f"Question packs reloaded: {len(self.bank)} questions in {len(self.bank.topics_in_use())} topics.")
 
     async def is_new_event(self, platform: str, event_id: str) -> bool:
         return await self.store.is_new_event(platform, event_id, self.clock.now())
@@ -80,7 +99,9 @@ class Core:
         await self.store.set_user_field(actor.platform, actor.user_id, "pending_notice", text)
 
     async def tick(self) -> None:
+        """The minutely scheduled work, then a passive WAL checkpoint."""
         await self.qotd.tick()
+        await self.store.checkpoint()
 
     # --- inbound events ---------------------------------------------------------------------------
 
@@ -101,8 +122,15 @@ class Core:
         return [info(notice), *replies] if notice else replies
 
     async def handle_button(self, press: ButtonPress) -> list[Reply]:
+        post = await self.store.get_post(press.post_id)
+        if not press.actor.team_id and post is not None:
+            # A click in a direct message carries no team: it belongs to the team of the question's post.
+            press = replace(press, actor=replace(press.actor, team_id=post.team_id),
+                            place=replace(press.place, team_id=post.team_id))
+        if not press.actor.team_id:
+            return [error("That question is no longer available. Start a new one with `/quiz`.")]
         await self._register(press.actor)
-        checked = await self.practice.check_access(press.actor, await self.store.get_post(press.post_id))
+        checked = await self.practice.check_access(press.actor, post)
         if isinstance(checked, Reply):
             return [checked]
         post, question = checked
@@ -134,9 +162,16 @@ class Core:
     # --- commands ---------------------------------------------------------------------------------
 
     async def _register(self, actor: Actor) -> None:
+        """Create or refresh the team and user rows; skipped when nothing changed since this process last wrote them."""
+        key = (actor.platform, actor.team_id, actor.user_id, actor.display_name, actor.platform_timezone)
+        if key in self._registered:
+            return
         now = self.clock.now()
         await self.store.ensure_team(actor.platform, actor.team_id, now)
         await self.store.ensure_user(actor.platform, actor.user_id, actor.display_name, now, actor.platform_timezone)
+        if len(self._registered) > 100_000:
+            self._registered.clear()
+        self._registered.add(key)
 
     async def _zones(self, actor: Actor) -> Timezones:
         settings = await self.store.user_settings(actor.platform, actor.user_id)
@@ -224,6 +259,8 @@ class Core:
             return [error(ADMIN_ONLY)]
         if action == "setup":
             return [await self.qotd.setup(actor, command.place, parse_qotd_setup(rest))]
+        if action == "reload":
+            return [await self._reload_reply()]
         if action == "status":
             return [await self.qotd.status(command.place)]
         if action == "now":
@@ -239,7 +276,7 @@ class Core:
         state = as_of(await boards.streak_state(self.store, actor.platform, actor.team_id, actor.user_id), today)
         due = await boards.due_review_ids(self.store, actor.platform, actor.user_id, now, limit=100)
         board = await boards.period_board(self.store, actor.platform, actor.team_id,
-                                          week_key(now, zones.for_team()), actor.user_id, limit=3)
+                                          week_key(now, zones.for_team()), actor.user_id, limit=3, with_total=True)
         rank = f"#{board.me.rank} of {board.total_players} ({board.me.points:g} pts)" if board.me else \
             "not ranked yet — grade a question to join"
         progress = await boards.topic_progress(self.store, actor.platform, actor.user_id)

@@ -183,3 +183,40 @@ async def test_concurrent_duplicate_grades_count_once(core: Core) -> None:
     db = sqlite3.connect(core.store.path)
     assert db.execute("SELECT COUNT(*) FROM grades").fetchone() == (1,)
     assert db.execute("SELECT points, grades FROM scores WHERE period = 'all'").fetchone() == (1.0, 1)
+
+
+async def test_a_malformed_pack_added_while_running_is_refused_and_the_bank_kept(tmp_path: Path) -> None:
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    good = ("questions:\n  - id: team-q1\n    topic: sql\n    difficulty: easy\n"
+            "    prompt: What does our nightly ETL job load?\n")
+    (packs / "ours.yaml").write_text(good)
+    async with open_core(database=tmp_path / "bot.sqlite3", clock=ManualClock(START),
+                         bank_paths=[BANK], extra_packs=[packs]) as core:
+        before = len(core.bank)
+        (packs / "broken.yaml").write_text(good.replace("team-q1", "team-q2").replace("sql", "cooking"))
+        admin = actor("A1", admin=True)
+        replies = await core.handle_command(Command(admin, place(), "qotd", ("reload",)))
+        assert replies[0].is_error and replies[0].private
+        assert "kept the current bank" in replies[0].text
+        assert f"{packs / 'broken.yaml'}:3: unknown topic 'cooking'" in replies[0].text
+        assert len(core.bank) == before
+        quiz = await core.handle_command(Command(actor(), place(), "quiz", ("sql",)))
+        assert quiz[-1].card is not None  # still serving from the previous bank
+        refused = await core.handle_command(Command(actor("U9"), place(), "qotd", ("reload",)))
+        assert refused[0].is_error and "Only server admins" in refused[0].text
+        (packs / "broken.yaml").write_text(good.replace("team-q1", "team-q2").replace("load?", "skip?"))
+        fixed = await core.handle_command(Command(admin, place(), "qotd", ("reload",)))
+        assert not fixed[0].is_error and f"{before + 1} questions" in fixed[0].text
+        assert core.bank.get("team-q2") is not None
+
+
+async def test_a_button_clicked_in_a_direct_message_belongs_to_the_posts_team(core: Core) -> None:
+    who, where = actor(), place()
+    post_id = await quiz_post(core, who, where)
+    in_dm = Actor("test", "", who.user_id, who.display_name)
+    replies = await core.handle_button(ButtonPress(in_dm, Place("test", "", "D1"), "good", post_id))
+    assert "Graded **Good**" in replies[0].text
+    db = sqlite3.connect(core.store.path)
+    assert db.execute("SELECT team_id FROM grades").fetchall() == [("T1",)]
+    assert db.execute("SELECT COUNT(*) FROM teams WHERE team_id = ''").fetchone() == (0,)

@@ -30,5 +30,6 @@ QOTD_HELP = """**/qotd setup** sets this channel's question of the day. Words in
 • `mention=ROLE` (Discord role / Slack user group) — who is pinged with the question
 • `admins=USER,USER` — people besides admins who may change the schedule
 • `weekly=on` — post last week's leaderboard on Mondays
-**/qotd now** posts today's question now; **/qotd pause** / **resume**; **/qotd status** lists the team's schedules.
+**/qotd now** posts today's question now; **/qotd pause** / **resume**; **/qotd status** lists the team's schedules;
+**/qotd reload** re-reads the question packs (a broken pack is refused with its lint errors; the bank is kept).
 Example: `/qotd setup 08:30 America/New_York mon-fri pytorch deep-learning medium reveal=6h`"""

@@ -164,7 +164,12 @@ class QotdService:
             if not await self.store.take_delivery(post.id, self.instance, now, now - DELIVERY_LEASE):
                 continue  # another live process is delivering it
             finder = getattr(outbound, "find_posted", None)
-            found: PostedMessage | None = await finder(post.place, dedupe_key(post.id)) if finder else None
+            try:
+                found: PostedMessage | None = await finder(post.place, dedupe_key(post.id)) if finder else None
+            except (TransientPostError, PlaceUnavailableError) as exc:
+                # Without knowing whether it went out, posting again could double it: try on a later tick.
+                log.warning("could not check whether post %s in %s went out: %s", post.id, post.place, exc)
+                continue
             if found:
                 await self.store.mark_posted(post.id, found.message_id, found.thread_id, now)
                 log.info("completed interrupted post %s in %s", post.id, post.place)

@@ -34,8 +34,12 @@ _BOARD_TOP = (
 )
 
 
-async def period_board(store: Store, platform: str, team_id: str, period: str, user_id: str, limit: int = 10) -> Board:
-    """Top `limit` for a period key ('all', 'w:...', 'm:...') plus the caller's own rank."""
+async def period_board(store: Store, platform: str, team_id: str, period: str, user_id: str, limit: int = 10,
+                       *, with_total: bool = False) -> Board:
+    """Top `limit` for a period key ('all', 'w:...', 'm:...') plus the caller's own rank.
+
+    `with_total` also counts the players (a scan of the period's index; only the dashboard shows it).
+    """
     rows = await store.fetchall(_BOARD_TOP, (platform, team_id, period, limit))
     top = [BoardRow(i + 1, r[0], r[1], r[2], r[3]) for i, r in enumerate(rows)]
     me = next((row for row in top if row.user_id == user_id), None)
@@ -55,10 +59,14 @@ async def period_board(store: Store, platform: str, team_id: str, period: str, u
                 (platform, team_id, period, mine[0], mine[1], user_id),
             )
             me = BoardRow(int(ahead[0]) + 1 if ahead else 0, user_id, mine[3], mine[0], mine[2])
-    count = await store.fetchone(
-        "SELECT COUNT(*) FROM scores WHERE platform = ? AND team_id = ? AND period = ?", (platform, team_id, period)
-    )
-    return Board(top, me, int(count[0]) if count else 0)
+    total = 0
+    if with_total:
+        count = await store.fetchone(
+            "SELECT COUNT(*) FROM scores WHERE platform = ? AND team_id = ? AND period = ?",
+            (platform, team_id, period),
+        )
+        total = int(count[0]) if count else 0
+    return Board(top, me, total)
 
 
 async def topic_board(

@@ -10,6 +10,10 @@ import aiosqlite
 from bot.store.migrations import upgrade_sync
 
 BUSY_TIMEOUT_MS = 5000
+# Pages in the WAL before a commit checkpoints it (SQLite's default is 1000). Checkpoints inside COMMIT stall
+# the grade writer; the minutely tick runs a passive checkpoint instead, so the WAL stays small.
+WAL_AUTOCHECKPOINT_PAGES = 10000
+CACHE_KIB = 65536
 
 
 def _apply_pragmas(conn: sqlite3.Connection) -> None:
@@ -45,6 +49,8 @@ async def open_database(path: str | Path) -> aiosqlite.Connection:
     await conn.execute("PRAGMA synchronous=NORMAL")
     await conn.execute("PRAGMA foreign_keys=ON")
     await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    await conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+    await conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     return conn
 
 

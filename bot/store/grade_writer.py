@@ -75,19 +75,22 @@ class GradeWriter:
         self.store = store
         self.scheduler = scheduler or Scheduler(enable_fuzzing=False)
         self._queue: asyncio.Queue[tuple[GradeRequest, asyncio.Future[GradeResult]]] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        # Card reviews wait in their own queue so the FSRS maths never holds up the next batch of grades.
+        self._cards: asyncio.Queue[GradeRequest] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
         self.batches = 0
 
     async def __aenter__(self) -> GradeWriter:
-        self._task = asyncio.create_task(self._run(), name="grade-writer")
+        self._tasks = [asyncio.create_task(self._run(), name="grade-writer"),
+                       asyncio.create_task(self._run_cards(), name="review-card-writer")]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.drain()
-        if self._task:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     async def submit(self, request: GradeRequest) -> GradeResult:
         """Queue a grade and wait until it is committed."""
@@ -96,8 +99,9 @@ class GradeWriter:
         return await future
 
     async def drain(self) -> None:
-        """Wait until every queued grade (and its review card) is written."""
+        """Wait until every queued grade and its review card is written."""
         await self._queue.join()
+        await self._cards.join()
 
     async def _run(self) -> None:
         while True:
@@ -113,19 +117,29 @@ class GradeWriter:
                     if not fut.done():
                         fut.set_exception(exc)
             else:
-                for (_, fut), result in zip(batch, results, strict=True):
+                for (request, fut), result in zip(batch, results, strict=True):
                     if not fut.done():
                         fut.set_result(result)
-                try:
                     # A repeat of the same grade (a redelivery, a double click) must not review the card again.
-                    await self._write_cards([r for (r, _), res in zip(batch, results, strict=True)
-                                             if res.previous != r.grade])
-                except Exception:
-                    log.exception("review-card update failed for a batch of %d", len(batch))
+                    if result.previous != request.grade:
+                        self._cards.put_nowait(request)
             finally:
                 self.batches += 1
                 for _ in batch:
                     self._queue.task_done()
+
+    async def _run_cards(self) -> None:
+        while True:
+            batch = [await self._cards.get()]
+            while len(batch) < MAX_BATCH and not self._cards.empty():
+                batch.append(self._cards.get_nowait())
+            try:
+                await self._write_cards(batch)
+            except Exception:
+                log.exception("review-card update failed for a batch of %d", len(batch))
+            finally:
+                for _ in batch:
+                    self._cards.task_done()
 
     async def _write_grades(self, batch: list[GradeRequest]) -> list[GradeResult]:
         # The same user grading the same post twice in one batch: the last one wins, like a regrade.

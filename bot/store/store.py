@@ -91,6 +91,10 @@ class Store:
         async with self.conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL back into the database without blocking readers or writers."""
+        await self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     # --- teams and users -------------------------------------------------------------------------
 
     async def ensure_user(self, platform: str, user_id: str, display_name: str, now: datetime,
