@@ -147,11 +147,14 @@ async def draw_latency(folder: Path, bank_size: int = 10_000, seen: int = 2_000,
 
 
 def seed_leaderboard(path: Path, users: int, grades: int) -> None:
-    """Grades inserted through the same SQL (and triggers) the bot uses, in large transactions."""
+    """2M grades in large transactions; the leaderboard totals and levels are then built with the same SQL
+    aggregates the bot's upserts maintain (seeding row by row through the triggers would take minutes)."""
     upgrade_database(path)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("BEGIN")
+    conn.execute("DROP TRIGGER grades_mark_day")
+    conn.execute("DROP TRIGGER scores_level_new")
     conn.executemany(
         "INSERT INTO posts (id, platform, team_id, channel_id, kind, question_id, status, created_at) "
         "VALUES (?, 'bench', 'BIG', 'C1', 'quiz', 'q', 'posted', ?)",
@@ -159,22 +162,25 @@ def seed_leaderboard(path: Path, users: int, grades: int) -> None:
     )
     rng = random.Random(3)
     wk, mk = week_key(NOW, "UTC"), month_key(NOW, "UTC")
+    insert = ("INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, points, graded_at, "
+              "local_date, week_key, month_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
     batch = []
     for g in range(grades):
-        user = g % users
-        post = g // users + 1
         grade = rng.choice(GRADES)
         at = iso(NOW - timedelta(seconds=rng.randint(0, 5 * 86400)))
-        batch.append((post, "bench", f"U{user}", "BIG", "q", "sql", grade, points_for("hard", grade), at, at[:10],
-                      wk, mk))
+        batch.append((g // users + 1, "bench", f"U{g % users}", "BIG", "q", "sql", grade, points_for("hard", grade),
+                      at, at[:10], wk, mk))
         if len(batch) == 100_000:
-            conn.executemany("INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, "
-                             "points, graded_at, local_date, week_key, month_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                             batch)
+            conn.executemany(insert, batch)
             batch.clear()
-    if batch:
-        conn.executemany("INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, "
-                         "points, graded_at, local_date, week_key, month_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+    conn.executemany(insert, batch)
+    for period in ("'all'", "week_key", "month_key"):
+        conn.execute(
+            "INSERT INTO scores (platform, team_id, period, user_id, points, grades, achieved_at) "
+            f"SELECT platform, team_id, {period}, user_id, SUM(points), COUNT(*), MAX(graded_at) FROM grades "
+            f"GROUP BY platform, team_id, {period}, user_id")
+    conn.execute("INSERT INTO score_levels SELECT platform, team_id, period, points, COUNT(*) FROM scores "
+                 "GROUP BY platform, team_id, period, points")
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()

@@ -37,8 +37,9 @@ class ManualClock:
 
 
 def iso(moment: datetime) -> str:
-    """UTC ISO-8601 text with a fixed width, so string order is time order in SQL."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC ISO-8601 text with a fixed width (`2026-11-23T08:00:00.000000Z`), so string order is time order in SQL."""
+    # isoformat is several times faster than strftime, and this runs for every grade.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_iso(text: str) -> datetime:

@@ -189,6 +189,9 @@ async def test_upgrade_from_every_earlier_version_keeps_the_data(tmp_path: Path,
         # the leaderboard totals the triggers kept are still what the bot reads
         assert query(db, "SELECT user_id, points FROM scores WHERE period = 'all' ORDER BY user_id") == [
             ("alice", 1.0), ("bob", 1.5)]
+        # migration 0005 backfills the score-level histogram the ranks are read from
+        assert query(db, "SELECT points, users FROM score_levels WHERE period = 'all' ORDER BY points") == [
+            (1.0, 1), (1.5, 1)]
         clock = ManualClock(datetime(2026, 11, 21, 12, tzinfo=UTC))
         async with open_test_core(db, clock) as core:
             replies = await run(core, make_actor("alice"), "leaderboard all")

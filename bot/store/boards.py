@@ -38,7 +38,7 @@ async def period_board(store: Store, platform: str, team_id: str, period: str, u
                        *, with_total: bool = False) -> Board:
     """Top `limit` for a period key ('all', 'w:...', 'm:...') plus the caller's own rank.
 
-    `with_total` also counts the players (a scan of the period's index; only the dashboard shows it).
+    `with_total` also counts the players (from the level histogram; only the dashboard shows it).
     """
     rows = await store.fetchall(_BOARD_TOP, (platform, team_id, period, limit))
     top = [BoardRow(i + 1, r[0], r[1], r[2], r[3]) for i, r in enumerate(rows)]
@@ -51,18 +51,19 @@ async def period_board(store: Store, platform: str, team_id: str, period: str, u
             (platform, team_id, period, user_id),
         )
         if mine is not None:
-            # Two index ranges instead of one OR, which SQLite cannot turn into a range.
+            # Players on higher scores come from the level histogram; only equals are counted one by one.
             ahead = await store.fetchone(
-                "SELECT (SELECT COUNT(*) FROM scores WHERE platform = ?1 AND team_id = ?2 AND period = ?3 "
-                "AND points > ?4) + (SELECT COUNT(*) FROM scores WHERE platform = ?1 AND team_id = ?2 "
-                "AND period = ?3 AND points = ?4 AND (achieved_at < ?5 OR (achieved_at = ?5 AND user_id < ?6)))",
+                "SELECT (SELECT COALESCE(SUM(users), 0) FROM score_levels WHERE platform = ?1 AND team_id = ?2 "
+                "AND period = ?3 AND points > ?4) + (SELECT COUNT(*) FROM scores WHERE platform = ?1 "
+                "AND team_id = ?2 AND period = ?3 AND points = ?4 "
+                "AND (achieved_at < ?5 OR (achieved_at = ?5 AND user_id < ?6)))",
                 (platform, team_id, period, mine[0], mine[1], user_id),
             )
             me = BoardRow(int(ahead[0]) + 1 if ahead else 0, user_id, mine[3], mine[0], mine[2])
     total = 0
     if with_total:
         count = await store.fetchone(
-            "SELECT COUNT(*) FROM scores WHERE platform = ? AND team_id = ? AND period = ?",
+            "SELECT COALESCE(SUM(users), 0) FROM score_levels WHERE platform = ? AND team_id = ? AND period = ?",
             (platform, team_id, period),
         )
         total = int(count[0]) if count else 0

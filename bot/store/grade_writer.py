@@ -1,9 +1,10 @@
 """Group commit for grades: many grades, one transaction.
 
 Grades arriving together (a busy question of the day, a benchmark) are queued; one writer task takes every
-queued grade, writes them with `executemany` in a single transaction (the SQL triggers add the points to the
-leaderboards and mark the practice day), advances the streaks with the pure arithmetic, commits, and only then
-answers each waiting caller. Spaced-repetition cards are updated in a second transaction right after, so the
+queued grade, writes them with `executemany` in a single transaction (an incrementing upsert adds first grades
+to the leaderboard totals; SQL triggers adjust them on a regrade, keep the score-level histogram and mark the
+practice day), advances the streaks with the pure arithmetic, commits, and only then answers each waiting
+caller. Spaced-repetition cards are updated in a second transaction right after, so the
 FSRS maths never delays the confirmation a user sees.
 """
 
@@ -23,7 +24,13 @@ from bot.practice.streaks import StreakState, advance
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
-MAX_BATCH = 500
+MAX_BATCH = 2000
+ADD_TO_SCORES = (
+    "INSERT INTO scores (platform, team_id, period, user_id, points, grades, achieved_at) VALUES (?, ?, ?, ?, ?, 1, ?) "
+    "ON CONFLICT (platform, team_id, period, user_id) DO UPDATE SET points = points + excluded.points, "
+    "grades = grades + 1, "
+    "achieved_at = CASE WHEN excluded.points > 0 THEN excluded.achieved_at ELSE scores.achieved_at END"
+)
 _RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 
 
@@ -157,16 +164,27 @@ class GradeWriter:
                 key = (r.post_id, r.platform, r.user_id)
                 prior.append(previous.get(key))
                 previous[key] = r.grade
+            # Leaderboard totals for first grades, added in SQL (an upsert that increments) before the grades go
+            # in, so that a regrade later in the same batch finds the row its trigger adjusts. Rows are sorted by
+            # key: neighbouring keys share B-tree pages, which makes the batch markedly cheaper.
+            stamps = [iso(r.graded_at) for r in batch]
+            await db.executemany(ADD_TO_SCORES, sorted(
+                ((r.platform, r.team_id, period, r.user_id, r.points, stamp)
+                 for r, earlier, stamp in zip(batch, prior, stamps, strict=True) if earlier is None
+                 for period in ("all", r.week_key, r.month_key)),
+                key=lambda row: row[:4],
+            ))
             await db.executemany(
                 "INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, points, "
                 "graded_at, local_date, week_key, month_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (post_id, platform, user_id) DO UPDATE SET grade = excluded.grade, "
                 "points = excluded.points, regraded_at = excluded.graded_at",
-                [
-                    (r.post_id, r.platform, r.user_id, r.team_id, r.question_id, r.topic, r.grade, r.points,
-                     iso(r.graded_at), r.local_date.isoformat(), r.week_key, r.month_key)
-                    for r in batch
-                ],
+                sorted(
+                    ((r.post_id, r.platform, r.user_id, r.team_id, r.question_id, r.topic, r.grade, r.points,
+                      stamp, r.local_date.isoformat(), r.week_key, r.month_key)
+                     for r, stamp in zip(batch, stamps, strict=True)),
+                    key=lambda row: row[:3],  # stable: a key's grades keep their order
+                ),
             )
             async with db.execute(
                 keyed_lookup("streaks", ("platform", "team_id", "user_id"),
@@ -203,15 +221,22 @@ class GradeWriter:
                          "t.platform, t.user_id, t.question_id, t.card"),
             (json.dumps(keys),),
         )
-        cards = {(r[0], r[1], r[2]): Card.from_json(r[3]) for r in rows}
+        # The FSRS maths is pure Python: a worker thread keeps it off the event loop, overlapping it with the
+        # SQLite work of the next grade batch.
+        rows_out = await asyncio.to_thread(self._review, batch, {(r[0], r[1], r[2]): r[3] for r in rows})
+        async with self.store.write() as db:
+            await db.executemany(
+                "INSERT INTO review_cards (platform, user_id, question_id, card, due) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (platform, user_id, question_id) DO UPDATE SET card = excluded.card, due = excluded.due",
+                rows_out,
+            )
+
+    def _review(self, batch: list[GradeRequest], stored: dict[tuple[str, str, str], str]) -> list[tuple]:
+        """Review each card with its grade; rows (platform, user, question, card json, due) to upsert."""
+        cards = {key: Card.from_json(text) for key, text in stored.items()}
         for n, r in enumerate(batch):
             key = (r.platform, r.user_id, r.question_id)
             # An explicit card_id: fsrs sleeps a millisecond to make ids unique when it picks one itself.
             card = cards.get(key) or Card(card_id=int(r.graded_at.timestamp() * 1000) * 1000 + n % 1000)
             cards[key], _ = self.scheduler.review_card(card, _RATINGS[r.grade], r.graded_at)
-        async with self.store.write() as db:
-            await db.executemany(
-                "INSERT INTO review_cards (platform, user_id, question_id, card, due) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (platform, user_id, question_id) DO UPDATE SET card = excluded.card, due = excluded.due",
-                [(*key, card.to_json(), iso(card.due)) for key, card in cards.items()],
-            )
+        return [(*key, card.to_json(), iso(card.due)) for key, card in cards.items()]
