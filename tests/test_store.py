@@ -116,7 +116,8 @@ SAMPLE_DATA: list[tuple[int, list[str]]] = [
         "'2026-11-20T08:00:00.000000Z', '2026-11-20T08:00:01.000000Z', '2026-11-20T20:00:00.000000Z', NULL), "
         "(2, 'test', 'T1', 'C1', 'quiz', 'bob', 'pytorch-hard-1', NULL, 0, 'posted', NULL, NULL, "
         "'2026-11-20T09:00:00.000000Z', '2026-11-20T09:00:00.000000Z', NULL, NULL)",
-        "INSERT INTO user_seen (platform, user_id, question_id, times, last_at) VALUES "
+        # From version 6 a trigger writes this row with the quiz post; the same values either way.
+        "INSERT OR IGNORE INTO user_seen (platform, user_id, question_id, times, last_at) VALUES "
         "('test', 'bob', 'pytorch-hard-1', 1, '2026-11-20T09:00:00.000000Z')",
         "INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, points, graded_at, "
         "local_date, week_key, month_key) VALUES "
@@ -146,6 +147,16 @@ SAMPLE_DATA: list[tuple[int, list[str]]] = [
     (4, [
         "UPDATE users SET platform_timezone = 'America/Chicago' WHERE user_id = 'bob'",
         "UPDATE posts SET attempt_by = 'process-a', attempt_at = '2026-11-20T08:00:00.000000Z' WHERE id = 1",
+    ]),
+    # From version 5 the grade writer, not a trigger, adds a first grade to the totals: write them as it would.
+    (5, [
+        "INSERT INTO scores (platform, team_id, period, user_id, points, grades, achieved_at) VALUES "
+        "('test', 'T1', 'all', 'alice', 1, 1, '2026-11-20T10:00:00.000000Z'), "
+        "('test', 'T1', 'w:2026-11-16', 'alice', 1, 1, '2026-11-20T10:00:00.000000Z'), "
+        "('test', 'T1', 'm:2026-11', 'alice', 1, 1, '2026-11-20T10:00:00.000000Z'), "
+        "('test', 'T1', 'all', 'bob', 1.5, 1, '2026-11-20T09:05:00.000000Z'), "
+        "('test', 'T1', 'w:2026-11-16', 'bob', 1.5, 1, '2026-11-20T09:05:00.000000Z'), "
+        "('test', 'T1', 'm:2026-11', 'bob', 1.5, 1, '2026-11-20T09:05:00.000000Z')",
     ]),
 ]
 

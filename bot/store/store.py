@@ -61,6 +61,8 @@ class Store:
         self.conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        # Users with a pending notice, loaded on first use: most commands then need no query to learn "none".
+        self._notices: set[tuple[str, str]] | None = None
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -84,12 +86,11 @@ class Store:
             await self.conn.execute("COMMIT")
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self.conn.execute_fetchall(sql, params)  # one trip to the database thread, not three
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def checkpoint(self) -> None:
         """Copy the WAL back into the database without blocking readers or writers."""
@@ -120,11 +121,20 @@ class Store:
     async def set_user_field(self, platform: str, user_id: str, column: str, value: Any) -> None:
         if column not in {"timezone", "remind_hours", "reminded_on", "pending_notice"}:
             raise ValueError(column)
+        if column == "pending_notice" and value and self._notices is not None:
+            self._notices.add((platform, user_id))
         async with self.write() as db:
             await db.execute(f"UPDATE users SET {column} = ? WHERE platform = ? AND user_id = ?",
                              (value, platform, user_id))
 
     async def take_pending_notice(self, platform: str, user_id: str) -> str | None:
+        """A notice left for the user (e.g. a DM that could not be delivered), removed as it is taken."""
+        if self._notices is None:
+            rows = await self.fetchall("SELECT platform, user_id FROM users WHERE pending_notice IS NOT NULL")
+            self._notices = {(r[0], r[1]) for r in rows}
+        if (platform, user_id) not in self._notices:
+            return None  # the common case, answered without a query
+        self._notices.discard((platform, user_id))
         row = await self.fetchone(
             "SELECT pending_notice FROM users WHERE platform = ? AND user_id = ?", (platform, user_id)
         )
@@ -186,22 +196,19 @@ class Store:
     # --- posts ------------------------------------------------------------------------------------
 
     async def create_quiz_post(self, place: Place, user_id: str, question_id: str, now: datetime) -> int:
-        """Record a private draw and count it as served to the user; returns the post id."""
+        """Record a private draw; a trigger counts it as served to the user. Returns the post id.
+
+        One statement, committed on its own (atomic with its trigger): a single trip to the database thread.
+        """
         stamp = iso(now)
-        async with self.write() as db:
-            cur = await db.execute(
+        async with self._write_lock:
+            cur = await self.conn.execute(
                 "INSERT INTO posts (platform, team_id, channel_id, kind, user_id, question_id, status, "
                 "created_at, posted_at) VALUES (?, ?, ?, 'quiz', ?, ?, 'posted', ?, ?)",
                 (place.platform, place.team_id, place.channel_id, user_id, question_id, stamp, stamp),
             )
-            await db.execute(
-                "INSERT INTO user_seen (platform, user_id, question_id, times, last_at) VALUES (?, ?, ?, 1, ?) "
-                "ON CONFLICT (platform, user_id, question_id) DO UPDATE SET times = times + 1, "
-                "last_at = excluded.last_at",
-                (place.platform, user_id, question_id, stamp),
-            )
-            assert cur.lastrowid is not None
-            return cur.lastrowid
+        assert cur.lastrowid is not None
+        return cur.lastrowid
 
     async def served_counts(self, platform: str, user_id: str) -> dict[str, int]:
         rows = await self.fetchall(
