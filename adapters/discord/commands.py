@@ -249,6 +249,7 @@ _qotd_action("now", "Post a question of the day here right now.")
 _qotd_action("pause", "Pause the question of the day in this channel.")
 _qotd_action("resume", "Resume the question of the day in this channel.")
 _qotd_action("status", "Show the question-of-the-day schedule of this channel.")
+_qotd_action("reload", "Re-read the question packs (a broken pack is refused with its errors).")
 
 ALL_COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ...] = (
     quiz,
