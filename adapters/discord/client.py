@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+import aiohttp
 import discord
 
 from adapters.discord import respond
@@ -20,6 +21,7 @@ from adapters.discord.commands import build_tree
 from adapters.discord.dedupe import RecentIds
 from adapters.discord.outbound import DiscordOutbound
 from adapters.discord.permissions import bot_permissions_in, missing_permissions, missing_text
+from adapters.discord.retry import Backoff, describe, is_transient
 from adapters.discord.translate import button_of, command_of, reaction_of
 from adapters.discord.views import QuizButton
 from bot.commands.events import Actor, ButtonPress, Command, Reaction
@@ -66,6 +68,7 @@ class QuizBot(discord.AutoShardedClient):
         guild_id: int | None = None,
         defer_after: float = respond.DEFER_AFTER,
         gateway_override: bool = False,
+        backoff: Backoff | None = None,
         **options: Any,
     ) -> None:
         options.setdefault("intents", default_intents())
@@ -82,6 +85,12 @@ class QuizBot(discord.AutoShardedClient):
         self._gateway_override = gateway_override
         self._seen = RecentIds()
         self._inflight: set[asyncio.Task[Any]] = set()
+        self.backoff = backoff or Backoff()
+        self._gateway_failures = 0
+        self.reached_gateway = False  # True once a gateway connection was opened
+        # Every gateway connect (the first one and each reconnect or resume) goes through HTTPClient.ws_connect.
+        self._plain_ws_connect = self.http.ws_connect
+        self.http.ws_connect = self._ws_connect_with_backoff  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(QuizButton)
@@ -104,6 +113,35 @@ class QuizBot(discord.AutoShardedClient):
         if self._gateway_override and self.shard_count is None:
             self.shard_count = (await self.http.get_bot_gateway())[0]
         await super().launch_shards()
+
+    async def _ws_connect_with_backoff(self, url: str, *, compress: int = 0) -> aiohttp.ClientWebSocketResponse:
+        """Open the gateway websocket, retrying with capped exponential back-off while it cannot be reached.
+
+        Without this discord.py retries a failed first connect every 5 s with a traceback, and a failed
+        reconnect after its own random delay; here each failed attempt is one log line and the delays grow.
+        discord.py's time limits around a connect still apply (it then starts over, and so does the count).
+        """
+        while True:
+            try:
+                ws = await self._plain_ws_connect(url, compress=compress)
+            except Exception as exc:
+                if self.is_closed() or not is_transient(exc):
+                    raise
+                self._gateway_failures += 1
+                delay = self.backoff.delay(self._gateway_failures)
+                log.warning(
+                    "discord: cannot reach the gateway (%s), retrying in %.1f s (attempt %d)",
+                    describe(exc),
+                    delay,
+                    self._gateway_failures + 1,
+                )
+                await asyncio.sleep(delay)
+            else:
+                if self._gateway_failures:
+                    log.info("discord: reached the gateway again")
+                self._gateway_failures = 0
+                self.reached_gateway = True
+                return ws
 
     # ----- core bridges (called by commands.py and views.py) ------------------------------------------------
 

@@ -1,20 +1,22 @@
 """`python -m bot run discord`: log in, sync commands, stay connected until cancelled.
 
 Start-up problems a person must fix (no token, a token Discord rejects, commands that cannot be registered)
-surface as `StartupError` with one line of text; the token itself is never logged or echoed.
+surface as `StartupError` with one line of text; the token itself is never logged or echoed. A Discord that
+cannot be reached (refused connections, DNS, timeouts, 5xx) is retried with capped exponential back-off.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-import aiohttp
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord.client import Core, QuizBot, build_bot
+from adapters.discord.retry import Backoff, describe, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,11 @@ def require_token(token: str | None) -> str:
 
 
 async def start(bot: QuizBot, token: str | None) -> None:
-    """Log in (which runs setup_hook: buttons, command sync, Outbound), translating failures to StartupError."""
+    """Log in (which runs setup_hook: buttons, command sync, Outbound).
+
+    Failures a person must fix become StartupError; network trouble, 5xx and 429 are raised as they are (see
+    `retry.is_transient`) so that `serve` can try again.
+    """
     token = require_token(token)
     try:
         await bot.login(token)
@@ -59,11 +65,23 @@ async def start(bot: QuizBot, token: str | None) -> None:
             "applications.commands scope, and check DISCORD_GUILD_ID."
         ) from None
     except discord.HTTPException as exc:
+        if is_transient(exc):
+            raise
         raise StartupError(
             f"Discord answered {exc.status} during start-up: {exc.text or 'no details'}."
         ) from None
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-        raise StartupError(f"Cannot reach Discord at {Route.BASE}: {exc.__class__.__name__}.") from None
+
+
+async def _connect(bot: QuizBot) -> None:
+    """Stay connected to the gateway (discord.py reconnects and resumes) until closed."""
+    try:
+        await bot.connect(reconnect=True)
+    except discord.PrivilegedIntentsRequired:
+        raise StartupError("Discord refused the gateway intents requested by the bot.") from None
+    except discord.ConnectionClosed as exc:
+        if exc.code == 4004:
+            raise StartupError("Discord rejected the token on the gateway (4004): check DISCORD_TOKEN.") from None
+        raise
 
 
 async def serve(
@@ -73,22 +91,38 @@ async def serve(
     guild_id: int | None = None,
     api_base_url: str | None = None,
     gateway_url: str | None = None,
+    backoff: Backoff | None = None,
 ) -> None:
-    """Run the Discord adapter for `core` until cancelled (or until Discord closes the session for good)."""
-    require_token(token)
+    """Run the Discord adapter for `core` until cancelled (or until Discord closes the session for good).
+
+    While Discord cannot be reached (at start-up, or when a session ends with a network error) it tries again
+    with a fresh client after a growing delay, one log line per attempt; StartupError only for what a person
+    must fix. Gateway reconnects inside a session are the client's (`QuizBot`, same back-off).
+    """
+    token = require_token(token)
     configure_endpoints(api_base_url=api_base_url, gateway_url=gateway_url)
-    bot = build_bot(core, guild_id=guild_id, gateway_override=gateway_url is not None)
-    try:
-        await start(bot, token)
+    backoff = backoff or Backoff()
+    failures = 0
+    while True:
+        bot = build_bot(core, guild_id=guild_id, gateway_override=gateway_url is not None, backoff=backoff)
         try:
-            await bot.connect(reconnect=True)
-        except discord.PrivilegedIntentsRequired:
-            raise StartupError("Discord refused the gateway intents requested by the bot.") from None
-        except discord.ConnectionClosed as exc:
-            if exc.code == 4004:
-                raise StartupError(
-                    "Discord rejected the token on the gateway (4004): check DISCORD_TOKEN."
-                ) from None
-            raise
-    finally:
-        await bot.close()
+            await start(bot, token)
+            await _connect(bot)
+            return
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            if bot.reached_gateway:
+                failures = 0  # a session that ran and ended, not a start that keeps failing: delays start over
+            failures += 1
+            delay = backoff.delay(failures)
+            log.warning(
+                "discord: cannot reach Discord at %s (%s), retrying in %.1f s (attempt %d)",
+                Route.BASE,
+                describe(exc),
+                delay,
+                failures + 1,
+            )
+        finally:
+            await bot.close()
+        await asyncio.sleep(delay)

@@ -14,6 +14,7 @@ from adapters.slack.deadline import ACK_BUDGET, Deadline
 from adapters.slack.deps import Deps
 from adapters.slack.oauth import TeamClients, oauth_settings, open_installation_store
 from adapters.slack.outbound import POST_INTERVAL, ChannelPacer, SlackOutbound
+from adapters.slack.redact import install_redaction
 from adapters.slack.settings import SlackSettings
 from adapters.slack.users import UserDirectory
 from bot.core import Core
@@ -43,6 +44,7 @@ def create_app(
     Socket Mode acks over the websocket as soon as `ack()` is called.
     """
     http = settings.mode != "socket"
+    install_redaction(settings.bot_token, settings.app_token, settings.signing_secret, settings.client_secret)
     client = AsyncWebClient(token=settings.bot_token if settings.mode != "oauth" else None, base_url=base_url)
     oauth = None
     store = None
@@ -57,6 +59,7 @@ def create_app(
         process_before_response=http,
         request_verification_enabled=http,
     )
+    install_redaction()  # again: the app's own loggers exist now
     deps = Deps(core=core, users=UserDirectory(), deadline=Deadline(ack_budget))
     commands.register(app, deps)
     actions.register(app, deps)

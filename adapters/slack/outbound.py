@@ -20,7 +20,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.common import PLATFORM, REVEAL_REACTION, error_code
+from adapters.slack.common import PLATFORM, REVEAL_REACTION, error_code, http_status
 from adapters.slack.render import SlackMessage, mention_markup, render_reply
 from adapters.slack.users import UserDirectory
 from bot.commands.events import Place, PostedMessage
@@ -51,7 +51,7 @@ async def mapped_errors(what: str) -> AsyncIterator[None]:
     try:
         yield
     except SlackApiError as exc:
-        status, code = exc.response.status_code, error_code(exc)
+        status, code = http_status(exc), error_code(exc)
         if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
             raise TransientPostError(f"{what}: {code}") from exc
         raise PlaceUnavailableError(f"{what}: {code}") from exc

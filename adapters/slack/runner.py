@@ -1,7 +1,9 @@
 """`python -m bot run slack`: Socket Mode or HTTP (one token or OAuth), until cancelled.
 
 Start-up problems a person must fix (missing variables, a token Slack rejects, a port in use) surface as
-`StartupError` with one line of text; tokens and the signing secret are never logged or echoed.
+`StartupError` with one line of text; tokens and the signing secret are never logged or echoed. A Slack that
+cannot be reached at start-up (refused connections, DNS, timeouts, 5xx) is retried with capped exponential
+back-off.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -18,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.slack.app import DEFAULT_API_BASE_URL, EVENTS_PATH, HEALTH_PATH, create_app
 from adapters.slack.common import error_code
+from adapters.slack.retry import Backoff, is_transient, until_reachable
 from adapters.slack.settings import SlackSettings, StartupError
 from bot.core import Core
 
@@ -37,43 +39,56 @@ def _base_url(settings: SlackSettings, override: str | None) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-async def check_token(app: AsyncApp, *, variable: str, base_url: str) -> None:
-    """auth.test with the app's token; StartupError when Slack rejects it or cannot be reached."""
+async def check_token(app: AsyncApp, *, variable: str) -> None:
+    """auth.test with the app's token; StartupError when Slack rejects it (transient failures are raised)."""
     try:
         await app.client.auth_test()
     except SlackApiError as exc:
+        if is_transient(exc):
+            raise
         raise StartupError(
             f"Slack rejected {variable} ({error_code(exc)}): check the token in your app's settings"
         ) from None
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-        raise StartupError(f"Cannot reach the Slack API at {base_url}: {exc.__class__.__name__}") from None
 
 
-async def serve(core: Core, *, env: Mapping[str, str]) -> None:
-    """Run the Slack adapter for `core` until cancelled. Does not start the scheduler (the caller owns it)."""
+async def serve(core: Core, *, env: Mapping[str, str], backoff: Backoff | None = None) -> None:
+    """Run the Slack adapter for `core` until cancelled. Does not start the scheduler (the caller owns it).
+
+    While the Web API cannot be reached at start-up the checks are tried again after a growing delay (`backoff`),
+    one log line per attempt; StartupError only for what a person must fix.
+    """
     settings = SlackSettings.from_env(env)
     base_url = _base_url(settings, None)
+    backoff = backoff or Backoff()
     app = create_app(core, settings, base_url=base_url)
     if settings.mode != "oauth":
-        await check_token(app, variable="SLACK_BOT_TOKEN", base_url=base_url)
+        await until_reachable(lambda: check_token(app, variable="SLACK_BOT_TOKEN"),
+                              what=f"the Slack API at {base_url}", backoff=backoff)
     if settings.mode == "socket":
-        await _serve_socket_mode(app, settings, base_url)
+        await _serve_socket_mode(app, settings, base_url, backoff)
     else:
         await _serve_http(app, settings)
 
 
-async def _serve_socket_mode(app: AsyncApp, settings: SlackSettings, base_url: str) -> None:
-    assert settings.app_token is not None
-    # The Socket Mode client retries a failed connect forever; ask for a URL first so a bad token fails fast.
+async def _open_connection(app: AsyncApp, app_token: str) -> None:
     try:
-        await app.client.apps_connections_open(app_token=settings.app_token)
+        await app.client.apps_connections_open(app_token=app_token)
     except SlackApiError as exc:
+        if is_transient(exc):
+            raise
         raise StartupError(
             f"Slack rejected SLACK_APP_TOKEN ({error_code(exc)}): it needs the connections:write scope"
         ) from None
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-        raise StartupError(f"Cannot open Socket Mode via {base_url}: {exc.__class__.__name__}") from None
-    handler = AsyncSocketModeHandler(app, settings.app_token)
+
+
+async def _serve_socket_mode(app: AsyncApp, settings: SlackSettings, base_url: str, backoff: Backoff) -> None:
+    assert settings.app_token is not None
+    app_token = settings.app_token
+    # The Socket Mode client retries a failed connect forever (every 5 s, with a traceback); ask for a URL first
+    # so a bad token fails fast and an unreachable Slack is waited for here, with back-off.
+    await until_reachable(lambda: _open_connection(app, app_token), what=f"Socket Mode via {base_url}",
+                          backoff=backoff)
+    handler = AsyncSocketModeHandler(app, app_token)
     try:
         await handler.connect_async()
         log.info("Slack adapter connected in Socket Mode")

@@ -5,6 +5,11 @@ follow-ups, channel messages, threads, DMs, reactions; and a gateway that identi
 events and can be told to send RECONNECT or dispatch INTERACTION_CREATE / MESSAGE_REACTION_ADD.
 Every REST call is recorded (method, path, query, JSON body, status, monotonic time).
 
+Rate limits are off unless asked for: `global_rate_limit=50` is Discord's global limit (a token bucket of 50
+requests refilled at 50/s across all routes but interaction callbacks and interaction webhooks; beyond it a 429
+with `X-RateLimit-Global: true` and `"global": true`), and `route_rate_limit=(5, 5.0)` gives every route and
+major parameter its own bucket with the `X-RateLimit-*` headers discord.py reads (a per-route 429 beyond it).
+
 `FakeDiscord` is the server; `run_bot` starts the real adapter client against it (tests and bench share it).
 """
 
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import json
 import re
@@ -133,8 +139,22 @@ class InteractionRecord:
 class FakeDiscord:
     """REST and gateway on 127.0.0.1 (port 0). Use `async with FakeDiscord() as fake:`."""
 
-    def __init__(self, *, token: str = TOKEN, guild_permissions: dict[int, int] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = TOKEN,
+        guild_permissions: dict[int, int] | None = None,
+        global_rate_limit: float | None = None,
+        route_rate_limit: tuple[int, float] | None = None,
+    ) -> None:
         self.token = token
+        self.global_rate_limit = global_rate_limit  # requests per second across routes (None: unlimited)
+        self.route_rate_limit = route_rate_limit  # (requests, per seconds) per route bucket (None: no headers)
+        self.global_429s = 0
+        self.route_429s = 0
+        self._tokens = float(global_rate_limit or 0)
+        self._refilled = time.monotonic()
+        self._route_windows: dict[tuple[str, str], tuple[float, int]] = {}  # bucket → (window end, used)
         self.calls: list[Call] = []
         self.messages: dict[int, Message] = {}
         self.interactions: dict[str, InteractionRecord] = {}
@@ -160,6 +180,7 @@ class FakeDiscord:
         self._connected = asyncio.Event()
         self.guild = default_guild(guild_permissions)
         self.gateway_bot_url: str | None = None  # what GET /gateway/bot advertises (default: our gateway)
+        self.gateway_refusals = 0  # answer this many gateway connects with 503 (the gateway is down, REST is up)
 
     # ----- lifecycle ----------------------------------------------------------------------------------------
 
@@ -176,7 +197,8 @@ class FakeDiscord:
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        # Port 0 the first time; `close()` then `start()` again comes back on the same port (an outage).
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
@@ -276,7 +298,10 @@ class FakeDiscord:
         if ws is not None:
             await ws.send_str(json.dumps({"op": 7, "d": None}))
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.gateway_refusals > 0:
+            self.gateway_refusals -= 1
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
@@ -544,10 +569,15 @@ class FakeDiscord:
             if raw:
                 body = _decode_body(raw, request.content_type, request)
         call = Call(request.method, path, dict(request.query), body, 0, time.monotonic())
-        try:
-            status, payload, headers = self._route(request, path, body)
-        except Exception as exc:  # a bug in the fake: make it loud in the test output
-            status, payload, headers = 500, {"message": f"fake error: {exc!r}", "code": 0}, {}
+        limited, limit_headers = self._rate_limit(request.method, path, call.at)
+        if limited is not None:
+            status, payload, headers = limited
+        else:
+            try:
+                status, payload, headers = self._route(request, path, body)
+            except Exception as exc:  # a bug in the fake: make it loud in the test output
+                status, payload, headers = 500, {"message": f"fake error: {exc!r}", "code": 0}, {}
+            headers = {**limit_headers, **headers}
         call.status = status
         self.calls.append(call)
         rec = self._record_for(path)
@@ -563,6 +593,61 @@ class FakeDiscord:
             body=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json", **headers},
         )
+
+    def _rate_limit(
+        self, method: str, path: str, now: float
+    ) -> tuple[tuple[int, Any, dict[str, str]] | None, dict[str, str]]:
+        """(a 429 to send instead of routing, or None; the per-route X-RateLimit-* headers for the answer)."""
+        if path.startswith(("/interactions/", "/webhooks/")):
+            return None, {}  # interaction endpoints are not bound by the global limit
+        if self.global_rate_limit:
+            rate = self.global_rate_limit
+            self._tokens = min(rate, self._tokens + (now - self._refilled) * rate)
+            self._refilled = now
+            if self._tokens < 1:
+                self.global_429s += 1
+                retry = round((1 - self._tokens) / rate, 3)
+                body = {"message": "You are being rate limited.", "retry_after": retry, "global": True}
+                headers = {
+                    "Retry-After": str(retry),
+                    "X-RateLimit-Global": "true",
+                    "X-RateLimit-Scope": "global",
+                    "Via": "1.1 google",
+                }
+                return (429, body, headers), {}
+            self._tokens -= 1
+        if self.route_rate_limit is None:
+            return None, {}
+        limit, per = self.route_rate_limit
+        template, major = self._bucket_of(method, path)
+        key = (template, major)
+        end, used = self._route_windows.get(key, (0.0, 0))
+        if now >= end:
+            end, used = now + per, 0
+        reset_after = round(end - now, 3)
+        bucket = hashlib.sha1(template.encode()).hexdigest()[:16]
+        if used >= limit:
+            self.route_429s += 1
+            body = {"message": "You are being rate limited.", "retry_after": reset_after, "global": False}
+            headers = {"Retry-After": str(reset_after), "X-RateLimit-Scope": "user", "Via": "1.1 google"}
+            return (429, body, headers), {}
+        self._route_windows[key] = (end, used + 1)
+        return None, {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(limit - used - 1),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": bucket,
+        }
+
+    def _bucket_of(self, method: str, path: str) -> tuple[str, str]:
+        """(method and route template, major parameter: the channel, guild or webhook id) of a REST path."""
+        for rx, meth, _handler in self._handlers():
+            match = re.fullmatch(rx, path)
+            if match and meth == method:
+                major = match.group(1) if path.startswith(("/channels/", "/guilds/")) and match.groups() else ""
+                return f"{method} {rx}", major
+        return f"{method} {path}", ""
 
     def _record_for(self, path: str) -> InteractionRecord | None:
         parts = path.split("/")

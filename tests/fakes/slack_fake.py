@@ -4,6 +4,10 @@
 response_url, answers the methods the adapter uses, and serves a Socket Mode websocket that sends `hello`,
 then the envelopes a test pushes, and records the acks. The helpers below sign requests the way Slack does and
 build slash-command, block-action and event payloads, so tests and `bench/slack_roundtrip.py` share them.
+
+Rate limits are off unless asked for: `channel_rate_limit=1.0` is Slack's chat.postMessage pace of about one
+message per second per channel; a post that comes sooner after the channel's last one gets HTTP 429
+`{"ok": false, "error": "ratelimited"}` with a Retry-After header (counted in `ratelimited`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import math
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -78,8 +83,11 @@ class FakeSlack:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel → top-level posts, newest first
     oauth_team_id: str = "T0NEW"
     oauth_bot_token: str = "xoxb-installed-token"
+    channel_rate_limit: float | None = None  # chat.postMessage per second per channel (None: unlimited)
+    ratelimited: int = 0  # posts answered 429 ratelimited by channel_rate_limit
 
     def __post_init__(self) -> None:
+        self._last_post: dict[str, float] = {}  # channel → monotonic time of its last accepted chat.postMessage
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -97,7 +105,8 @@ class FakeSlack:
         app.router.add_get("/socket", self._websocket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        # Port 0 the first time; leaving and entering again comes back on the same port (an outage).
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
         await site.start()
         self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
@@ -158,10 +167,28 @@ class FakeSlack:
         if self.valid_tokens is not None and token not in self.valid_tokens and method != "oauth.v2.access":
             return _error("invalid_auth" if token else "not_authed")
 
+        if method == "chat.postMessage" and self.channel_rate_limit:
+            wait = self._channel_wait(str(body.get("channel")))
+            if wait > 0:
+                self.ratelimited += 1
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": True})
         return web.json_response(handler(body, token))
+
+    def _channel_wait(self, channel: str) -> float:
+        """Seconds until `channel` may take another message (0: accepted now, and noted)."""
+        assert self.channel_rate_limit
+        now = time.monotonic()
+        last = self._last_post.get(channel)
+        interval = 1.0 / self.channel_rate_limit
+        if last is not None and now - last < interval:
+            return interval - (now - last)
+        self._last_post[channel] = now
+        return 0.0
 
     def _m_auth_test(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
         team = self.oauth_team_id if token == self.oauth_bot_token else TEAM_ID
