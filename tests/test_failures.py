@@ -220,3 +220,11 @@ async def test_a_button_clicked_in_a_direct_message_belongs_to_the_posts_team(co
     db = sqlite3.connect(core.store.path)
     assert db.execute("SELECT team_id FROM grades").fetchall() == [("T1",)]
     assert db.execute("SELECT COUNT(*) FROM teams WHERE team_id = ''").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("word", ["channel", "@here", "<!everyone>", "everyone"])
+async def test_the_daily_post_cannot_be_set_to_ping_everyone(core: Core, word: str) -> None:
+    replies = await core.handle_command(Command(actor("A1", admin=True), place(), "qotd",
+                                                ("setup", "09:00", "UTC", f"mention={word}")))
+    assert replies[0].is_error and "not @channel, @here or @everyone" in replies[0].text
+    assert sqlite3.connect(core.store.path).execute("SELECT COUNT(*) FROM schedules").fetchone() == (0,)

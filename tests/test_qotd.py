@@ -388,6 +388,18 @@ async def test_a_transient_failure_is_retried_on_the_next_tick(core: Core, clock
     assert outbound.admin_notices == []
 
 
+async def test_an_unexpected_adapter_error_leaves_the_post_pending_and_it_goes_out_once(
+        core: Core, clock: ManualClock, outbound: RecordingOutbound, db_path: Path) -> None:
+    await setup(core, "09:00 UTC daily")
+    outbound.post_error = RuntimeError("Session is closed")
+    outbound.post_error_times = 1
+    await tick_at(core, clock, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assert outbound.posts == [] and qotd_rows(db_path) == [("C1", "2026-11-23", "pending")]
+    await tick_at(core, clock, datetime(2026, 11, 23, 9, 6, tzinfo=UTC), times=3)
+    assert len(outbound.qotd_posts()) == 1
+    assert qotd_rows(db_path) == [("C1", "2026-11-23", "posted")]
+
+
 async def test_a_transient_failure_beyond_the_grace_window_is_given_up(core: Core, clock: ManualClock,
                                                                       outbound: RecordingOutbound,
                                                                       db_path: Path) -> None:

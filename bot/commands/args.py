@@ -334,7 +334,11 @@ def parse_qotd_setup(words: tuple[str, ...] | list[str]) -> QotdSetupArgs:
         elif key == "weekly":
             values["weekly_board"] = parse_switch(key, value)
         elif key in ("mention", "role", "group"):
-            values["mention"] = _mention_id(value) if value.lower() not in ("off", "none", "") else ""
+            mention = _mention_id(value) if value.lower() not in ("off", "none", "") else ""
+            if mention.lstrip("!@").lower() in ("channel", "here", "everyone"):
+                raise ArgumentError("`mention` takes a role (Discord) or a user group (Slack), not @channel, @here or "
+                                    "@everyone. Use mention=off for no mention.")
+            values["mention"] = mention
         elif key == "admins":
             values["admins"] = tuple(a for a in (_mention_id(p).lstrip("@") for p in value.split(",")) if a)
         elif key == "channel":

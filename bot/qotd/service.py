@@ -251,6 +251,11 @@ class QotdService:
         except TransientPostError as exc:
             log.warning("post %s in %s will be retried: %s", post.id, post.place, exc)
             return "The platform is busy; the question will be posted on the next try."
+        except Exception:
+            # An adapter failing in a way it did not classify (e.g. a client mid-reconnect): the post stays pending,
+            # and the next tick asks the adapter whether it went out before trying again.
+            log.exception("post %s in %s failed unexpectedly; it will be checked and retried", post.id, post.place)
+            return "Posting failed unexpectedly; the question will be posted on the next try."
         await self.store.mark_posted(post.id, posted.message_id, posted.thread_id, self.clock.now())
         return "Posted today's question."
 

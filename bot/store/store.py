@@ -93,8 +93,13 @@ class Store:
         return list(await self.conn.execute_fetchall(sql, params))
 
     async def checkpoint(self) -> None:
-        """Copy the WAL back into the database without blocking readers or writers."""
-        await self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        """Copy the WAL back into the database without blocking other connections.
+
+        Under the write lock: on this shared connection a checkpoint inside another coroutine's open transaction
+        fails with "database table is locked".
+        """
+        async with self._write_lock:
+            await self.conn.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
 
     # --- teams and users -------------------------------------------------------------------------
 
