@@ -156,8 +156,8 @@ def seed_leaderboard(path: Path, users: int, grades: int) -> None:
     conn.execute("DROP TRIGGER grades_mark_day")
     conn.execute("DROP TRIGGER scores_level_new")
     conn.executemany(
-        "INSERT INTO posts (id, platform, team_id, channel_id, kind, question_id, status, created_at) "
-        "VALUES (?, 'bench', 'BIG', 'C1', 'quiz', 'q', 'posted', ?)",
+        "INSERT INTO posts (id, platform, team_id, channel_id, kind, user_id, question_id, status, created_at) "
+        "VALUES (?, 'bench', 'BIG', 'C1', 'quiz', 'seed', 'q', 'posted', ?)",
         [(i, iso(NOW)) for i in range(1, grades // users + 1)],
     )
     rng = random.Random(3)

@@ -5,6 +5,10 @@ Errors map to the core's two kinds: 403/404 (missing access, unknown channel) �
 waits out a 429's Retry-After and re-sends, so a rate-limited post still goes out exactly once; this module
 never retries on its own.
 
+Every REST request made here is paced to Discord's global limit (50 requests/s for the whole bot): discord.py only
+learns that limit by hitting it, and a fan-out of thousands of posts would otherwise meet a storm of global 429s
+whose short Retry-After exhausts discord.py's five tries, leaving most posts for a later tick.
+
 Admin notices go to the guild owner by DM (private, and the owner can always fix permissions); when the owner's
 DMs are closed they fall back to the guild's system channel.
 """
@@ -15,7 +19,8 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -34,6 +39,9 @@ THREAD_ARCHIVE_MINUTES = 1440
 NONCE_LIMIT = 25
 HISTORY_SEARCH = 50
 REVEAL_EMOJI = "👀"
+GLOBAL_RATE = 48.0
+"""Just under Discord's global REST limit of 50 requests/s (interaction responses are exempt): event-loop jitter
+can bunch evenly spaced requests, and a margin keeps a strict one-second window from ever answering 429."""
 _ROLE_ID = re.compile(r"^<?@?&?(\d{15,25})>?$")
 
 
@@ -70,17 +78,37 @@ def thread_name(reply: Reply) -> str:
     return name if len(name) <= THREAD_NAME_LIMIT else name[: THREAD_NAME_LIMIT - 1].rstrip() + "…"
 
 
+class GlobalPacer:
+    """Spaces requests `1 / rate` seconds apart (slots are reserved, so concurrent callers never race)."""
+
+    def __init__(self, rate: float = GLOBAL_RATE, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._clock = clock
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        if self.interval <= 0:
+            return
+        now = self._clock()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
 class DiscordOutbound:
     """Implements bot.qotd.ports.Outbound with a logged-in discord.py client."""
 
     platform = PLATFORM
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, pacer: GlobalPacer | None = None) -> None:
         self._client = client
+        self._pacer = pacer or GlobalPacer()
 
     async def _messageable(self, channel_id: int) -> discord.abc.Messageable:
         channel = self._client.get_channel(channel_id)
         if channel is None:
+            await self._pacer.wait()
             channel = await self._client.fetch_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise PlaceUnavailableError(f"channel {channel_id} is not a text channel")
@@ -97,6 +125,7 @@ class DiscordOutbound:
     ) -> list[discord.Message]:
         sent = []
         for k, out in enumerate(outs):
+            await self._pacer.wait()
             sent.append(
                 await target.send(
                     **out.kwargs(),
@@ -132,6 +161,7 @@ class DiscordOutbound:
         thread_id: str | None = None
         if make_thread:
             try:
+                await self._pacer.wait()
                 thread = await message.create_thread(
                     name=thread_name(reply), auto_archive_duration=THREAD_ARCHIVE_MINUTES
                 )
@@ -139,6 +169,7 @@ class DiscordOutbound:
             except (TimeoutError, discord.HTTPException, aiohttp.ClientError, ValueError) as exc:
                 log.warning("posted %s in %s but could not open a thread: %s", message.id, channel_id, exc)
         with contextlib.suppress(discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError):
+            await self._pacer.wait()
             await message.add_reaction(REVEAL_EMOJI)
         return PostedMessage(message_id=str(message.id), thread_id=thread_id)
 
@@ -154,6 +185,7 @@ class DiscordOutbound:
         channel = self._client.get_partial_messageable(int(place.channel_id), guild_id=_guild(place))
         try:
             async with _mapped_errors(f"history of channel {place.channel_id}"):
+                await self._pacer.wait()
                 async for message in channel.history(limit=HISTORY_SEARCH):
                     if me is None or message.author.id != me.id:
                         continue
@@ -191,6 +223,7 @@ class DiscordOutbound:
         """DM the user; False when Discord refuses (DMs closed, no shared server, unknown user)."""
         try:
             async with _mapped_errors(f"DM to {user_id}"):
+                await self._pacer.wait()
                 dm = await self._client.create_dm(discord.Object(int(user_id)))
                 await self._send_all(dm, render_reply(reply))
         except PlaceUnavailableError as exc:

@@ -9,30 +9,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
+from adapters.backoff import Backoff
 from adapters.slack.common import error_code, http_status
 from adapters.slack.outbound import TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Delays base, 2·base, 4·base, ... capped at `cap` seconds (no jitter: one process per app)."""
-
-    base: float = 1.0
-    cap: float = 60.0
-
-    def delay(self, failures: int) -> float:
-        """The wait after the `failures`-th failure in a row (1 → base)."""
-        return min(self.cap, self.base * 2 ** max(0, failures - 1))
-
+__all__ = ["Backoff", "describe", "is_transient", "until_reachable"]
 
 def is_transient(exc: BaseException) -> bool:
     """True for failures that may go away by themselves."""
