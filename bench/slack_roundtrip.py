@@ -1,6 +1,7 @@
 """Slack slash-command round trip: signed `/quiz` requests to the HTTP-mode Bolt app on loopback.
 
-500 requests, 50 in flight (then 100 one at a time, for the latency without queueing), against `app.web_app()` with process_before_response=True, so each response arrives
+500 requests, 50 in flight (then 100 one at a time, for the latency without queueing), sent by a load generator in a
+second process, against `app.web_app()` with process_before_response=True, so each response arrives
 after its side effects (the quiz post written to SQLite, the reply rendered). The Web API is the fake from
 tests/fakes/slack_fake.py; users.info answers are cached by the adapter after each user's first request.
 
@@ -10,6 +11,7 @@ Run: .venv/bin/python bench/slack_roundtrip.py
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
@@ -67,37 +69,17 @@ async def run() -> dict[str, Any]:
                 fake.add_user(f"U{u:04d}")
             env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
             app = build_app(core, env=env, client_base_url=fake.base_url)
-            connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-            async with serving(app.web_app()) as url, aiohttp.ClientSession(connector=connector) as session:
-                sender = SignedSender(session, url)
-                gate = asyncio.Semaphore(CONCURRENCY)
-                latencies: list[float] = []
-                failures = 0
-
-                async def one(k: int) -> None:
-                    nonlocal failures
-                    topic = TOPICS[k % len(TOPICS)]
-                    async with gate:
-                        started = time.perf_counter()
-                        response = await sender.command(
-                            "/quiz", f"{topic} {DIFFICULTIES[k % 3]}", user_id=f"U{k % USERS:04d}",
-                            response_url=fake.response_url(), trigger_id=f"trig-{k}",
-                        )
-                        latencies.append(time.perf_counter() - started)
-                        body = response.json() if response.status == 200 and response.text else None
-                        if not body or not body.get("blocks"):
-                            failures += 1
-
-                await one(-1)  # warm-up: first auth.test and imports, not measured
-                latencies.clear()
-                wall = time.perf_counter()
-                await asyncio.gather(*(one(k) for k in range(REQUESTS)))
-                wall = time.perf_counter() - wall
-                loaded = sorted(latencies)
-                latencies.clear()
-                for k in range(SERIAL):  # one at a time: the round trip without queueing
-                    await one(REQUESTS + k)
-                serial = sorted(latencies)
+            async with serving(app.web_app()) as url:
+                # The load comes from a second process, as in a real load test: signing and sending requests
+                # must not share the app's event loop, or the client's own work shows up as server latency.
+                client = await asyncio.create_subprocess_exec(
+                    sys.executable, __file__, "--client", url, fake.response_url(),
+                    stdout=asyncio.subprocess.PIPE, cwd=str(ROOT),
+                )
+                out, _ = await client.communicate()
+                measured = json.loads(out.decode().strip().splitlines()[-1])
+                loaded, serial, failures, wall = (sorted(measured["loaded"]), sorted(measured["serial"]),
+                                                  measured["failures"], measured["wall"])
             posts = await core.store.fetchone("SELECT count(*) FROM posts WHERE kind = 'quiz'")
     return {
         "requests": REQUESTS,
@@ -112,6 +94,41 @@ async def run() -> dict[str, Any]:
         "serial_median_ms": _ms(statistics.median(serial)),
         "serial_p99_ms": _ms(_percentile(serial, 0.99)),
     }
+
+
+async def drive(url: str, response_url: str) -> dict[str, Any]:
+    """The load generator (run in its own process): 500 signed /quiz, 50 in flight, then 100 one at a time."""
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        sender = SignedSender(session, url)
+        gate = asyncio.Semaphore(CONCURRENCY)
+        latencies: list[float] = []
+        failures = 0
+
+        async def one(k: int) -> None:
+            nonlocal failures
+            topic = TOPICS[k % len(TOPICS)]
+            async with gate:
+                started = time.perf_counter()
+                response = await sender.command(
+                    "/quiz", f"{topic} {DIFFICULTIES[k % 3]}", user_id=f"U{k % USERS:04d}",
+                    response_url=response_url, trigger_id=f"trig-{k}",
+                )
+                latencies.append(time.perf_counter() - started)
+                body = response.json() if response.status == 200 and response.text else None
+                if not body or not body.get("blocks"):
+                    failures += 1
+
+        await one(-1)  # warm-up: first auth.test and imports, not measured
+        latencies.clear()
+        wall = time.perf_counter()
+        await asyncio.gather(*(one(k) for k in range(REQUESTS)))
+        wall = time.perf_counter() - wall
+        loaded = list(latencies)
+        latencies.clear()
+        for k in range(SERIAL):  # one at a time: the round trip without queueing
+            await one(REQUESTS + k)
+        return {"loaded": loaded, "serial": list(latencies), "failures": failures, "wall": wall}
 
 
 def _percentile(ordered: list[float], q: float) -> float:
@@ -130,4 +147,7 @@ def main() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 4 and sys.argv[1] == "--client":
+        print(json.dumps(asyncio.run(drive(sys.argv[2], sys.argv[3]))))
+    else:
+        main()

@@ -1,18 +1,19 @@
-"""Locates the data folders (question bank, migrations) in a source checkout or an installed wheel."""
+"""Locates the data folders (question bank, migrations) in an installed wheel or a source checkout."""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-_REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+_HERE = Path(__file__).resolve().parent
+_REPO_ROOT = _HERE.parent.parent
 
 
 def _locate(folder: str) -> Path:
-    checkout = _REPO_ROOT / folder
-    if checkout.is_dir() and (_REPO_ROOT / "pyproject.toml").is_file():
-        return checkout
-    return Path(str(resources.files(f"bot.resources.{folder}")))
+    # In a wheel, setup.py maps questions/ and migrations/ into this package (bot/resources/<folder>).
+    installed = _HERE / folder
+    if installed.is_dir():
+        return installed
+    return _REPO_ROOT / folder
 
 
 def questions_dir() -> Path:
