@@ -88,8 +88,10 @@ def stats_table(questions: Sequence) -> str:
         lines.append(f"{topic:<18}" + "".join(f"{per[d]:>8}" for d in DIFFICULTIES) + f"{sum(per.values()):>8}"
                      f"{stats.answered_by_topic.get(topic, 0):>10}{origins['seed']:>7}{origins['written']:>9}")
     lines.append("-" * len(header))
+    seed = sum(o["seed"] for o in stats.origin_by_topic.values())
+    written = sum(o["written"] for o in stats.origin_by_topic.values())
     lines.append(f"{'all':<18}" + "".join(f"{totals[d]:>8}" for d in DIFFICULTIES) + f"{stats.total:>8}"
-                 f"{stats.answered:>10}")
+                 f"{stats.answered:>10}{seed:>7}{written:>9}")
     share = 100 * stats.answered / stats.total if stats.total else 0
     lines.append(f"{stats.total} questions in {len(stats.by_topic)} topics; {stats.answered} with an answer "
                  f"({share:.0f}%).")
