@@ -7,10 +7,12 @@ mention prefix the caller builds (`mention_markup`) and the buttons.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.bank.model import Question
 from bot.bank.render.question_card import question_body, question_title
 from bot.bank.render.slack import MAX_BLOCKS, slack_blocks, slack_fallback_text
 from bot.commands.replies import Button, Reply
@@ -68,6 +70,16 @@ def actions_block(buttons: tuple[Button, ...]) -> dict[str, Any]:
     return {"type": "actions", "elements": [button_element(b) for b in buttons[:MAX_BUTTONS]]}
 
 
+@functools.lru_cache(maxsize=4096)
+def _card_blocks(question: Question, heading: str | None, reveal: bool, show_hints: bool, footer: str | None,
+                 reserve: int) -> tuple[tuple[dict[str, Any], ...], ...]:
+    """A card's Block Kit messages; cached, because the same few hundred cards are rendered over and over."""
+    title = question_title(question, heading)
+    body = question_body(question, reveal=reveal, show_hints=show_hints)
+    return tuple(tuple(m) for m in slack_blocks(title=title, body_markdown=body, context=footer,
+                                                 reserve_blocks=reserve))
+
+
 def _parts(reply: Reply, reserve: int) -> tuple[list[list[dict[str, Any]]], str]:
     """The reply's messages of blocks (text first, then the card) and the first message's fallback text."""
     messages: list[list[dict[str, Any]]] = []
@@ -82,8 +94,9 @@ def _parts(reply: Reply, reserve: int) -> tuple[list[list[dict[str, Any]]], str]
     if reply.card is not None:
         card = reply.card
         title = question_title(card.question, card.heading)
-        body = question_body(card.question, reveal=card.reveal, show_hints=card.show_hints)
-        card_messages = slack_blocks(title=title, body_markdown=body, context=card.footer, reserve_blocks=reserve)
+        # Fresh outer and inner lists around the cached block dicts (which nothing mutates).
+        card_messages = [list(m) for m in _card_blocks(card.question, card.heading, card.reveal, card.show_hints,
+                                                       card.footer, reserve)]
         if messages and len(messages[-1]) + len(card_messages[0]) <= MAX_BLOCKS - reserve:
             messages[-1].extend(card_messages.pop(0))
         messages.extend(card_messages)
