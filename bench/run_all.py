@@ -48,6 +48,8 @@ def discord_interaction_rows(f: dict[str, Any]) -> list[Row]:
         ("  max; throughput; failures", f"{_ms(f['max_ms'])} ms; {f['per_second']}/s; {f['failures']}", "0 failures"),
         ("  one at a time (no queueing): median / p99",
          f"{_ms(f['sequential_median_ms'])} / {_ms(f['sequential_p99_ms'])} ms", "floor ~1 ms"),
+        ("  cold first burst of 50 new users: median / max",
+         f"{_ms(f['cold_burst_median_ms'])} / {_ms(f['cold_burst_max_ms'])} ms", "measured before warm-up"),
     ]
 
 
@@ -59,6 +61,8 @@ def slack_roundtrip_rows(f: dict[str, Any]) -> list[Row]:
          "0 failures"),
         ("  one at a time (no queueing): median / p99",
          f"{_ms(f['serial_median_ms'])} / {_ms(f['serial_p99_ms'])} ms", "floor ~2 ms"),
+        ("  cold first burst of 50 new users: median / max",
+         f"{_ms(f['cold_burst_median_ms'])} / {_ms(f['cold_burst_max_ms'])} ms", "measured before warm-up"),
     ]
 
 
