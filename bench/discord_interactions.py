@@ -23,8 +23,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.discord.runner import configure_endpoints
+from bench.synthetic import write_bank
 from bot.app import open_core
-from bot.bank.model import DIFFICULTIES, TOPICS
+from bot.bank.model import TOPICS
 from bot.clock import ManualClock
 from tests.fakes.discord_fake import FakeDiscord, InteractionRecord, run_bot
 
@@ -33,25 +34,6 @@ CONCURRENCY = 50
 QUESTIONS_PER_TOPIC_AND_DIFFICULTY = 10
 FIRST_USER = 950000000000000000
 SEQUENTIAL = 100
-
-
-def write_bank(folder: Path) -> Path:
-    """A synthetic bank: every topic × difficulty, with Markdown answers."""
-    lines = ["pack: bench", "questions:"]
-    for topic in TOPICS:
-        for difficulty in DIFFICULTIES:
-            for k in range(QUESTIONS_PER_TOPIC_AND_DIFFICULTY):
-                lines += [
-                    f"  - id: {topic}-{difficulty}-{k}",
-                    f"    topic: {topic}",
-                    f"    difficulty: {difficulty}",
-                    f"    prompt: 'Benchmark question {k} about {topic} ({difficulty}): explain the trade-offs.'",
-                    "    answer: |",
-                    f"      **Answer {k}.** Consider bias and variance, cost, and `code` for {topic}.",
-                ]
-    path = folder / "bench.yaml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -67,7 +49,7 @@ async def measure(total: int = TOTAL, concurrency: int = CONCURRENCY) -> dict[st
         clock = ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
         async with (
             open_core(
-                database=folder / "bench.sqlite3", clock=clock, bank_paths=[write_bank(folder)]
+                database=folder / "bench.sqlite3", clock=clock, bank_paths=[write_bank(folder, QUESTIONS_PER_TOPIC_AND_DIFFICULTY)]
             ) as core,
             FakeDiscord() as fake,
             run_bot(core, fake),

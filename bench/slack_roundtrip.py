@@ -27,6 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from adapters.slack.runner import build_app  # noqa: E402
+from bench.synthetic import write_bank  # noqa: E402
 from bot.app import open_core  # noqa: E402
 from bot.bank.model import DIFFICULTIES, TOPICS  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
@@ -39,27 +40,10 @@ USERS = 100
 PER_CELL = 8
 
 
-def write_bank(folder: Path) -> None:
-    """A synthetic bank: PER_CELL questions for every topic and difficulty."""
-    lines = ["questions:"]
-    for topic in TOPICS:
-        for difficulty in DIFFICULTIES:
-            for k in range(PER_CELL):
-                lines += [
-                    f"  - id: {topic}-{difficulty}-{k}",
-                    f"    topic: {topic}",
-                    f"    difficulty: {difficulty}",
-                    f'    prompt: "Bench question {k} on {topic} at {difficulty} level: explain it."',
-                    '    answer: "An answer with **bold**, `code` and a list:\\n\\n- one\\n- two"',
-                ]
-    (folder / "bench.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 async def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "bank").mkdir()
-        write_bank(folder / "bank")
+        write_bank(folder / "bank", PER_CELL)
         clock = ManualClock(datetime(2025, 1, 6, 12, 0, tzinfo=UTC))
         async with (
             FakeSlack() as fake,
