@@ -45,5 +45,3 @@ def iso(moment: datetime) -> str:
 def parse_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
-
-__all__ = ["Clock", "ManualClock", "SystemClock", "iso", "parse_iso", "timedelta"]

@@ -6,9 +6,7 @@ hides it from members; the core still checks Actor.is_admin (and its allow-list)
 
 from __future__ import annotations
 
-import functools
 import logging
-import zoneinfo
 from typing import Any, Protocol
 
 import discord
@@ -16,6 +14,7 @@ from discord import app_commands
 from discord.app_commands import Choice
 
 from adapters.discord.translate import option_words
+from bot.practice.periods import suggest_timezones
 
 log = logging.getLogger(__name__)
 
@@ -90,33 +89,9 @@ async def topics_autocomplete(interaction: discord.Interaction[Any], current: st
     return out[:MAX_CHOICES]
 
 
-@functools.cache
-def _timezones() -> tuple[str, ...]:
-    return tuple(sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC"))
-
-
 async def timezone_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
     """IANA timezones: prefix matches on the name or the city first, then substring matches."""
-    needle = current.strip().lower().replace(" ", "_")
-    zones = _timezones()
-    if not needle:
-        picks = [
-            "UTC",
-            "Europe/London",
-            "Europe/Berlin",
-            "America/New_York",
-            "America/Los_Angeles",
-            "Asia/Kolkata",
-        ]
-    else:
-        first = [
-            z
-            for z in zones
-            if z.lower().startswith(needle) or z.rsplit("/", 1)[-1].lower().startswith(needle)
-        ]
-        rest = [z for z in zones if needle in z.lower() and z not in first]
-        picks = first + rest
-    return [Choice(name=z, value=z) for z in picks[:MAX_CHOICES]]
+    return [Choice(name=z, value=z) for z in suggest_timezones(current, MAX_CHOICES)]
 
 
 # ----- commands ---------------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ and the bot can refuse a broken pack with a message that says exactly what to fi
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -85,10 +84,6 @@ class Bank:
             for d in wanted_diffs:
                 out.extend(self._by_filter.get((t, d), ()))
         return out
-
-    def random_id(self, rng: random.Random, **filters: Any) -> str | None:
-        ids = self.ids(**filters)
-        return rng.choice(ids) if ids else None
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: several times faster

@@ -27,22 +27,30 @@ def all_timezones() -> tuple[str, ...]:
     return tuple(sorted(tz for tz in available_timezones() if "/" in tz or tz == "UTC"))
 
 
+@lru_cache(maxsize=1)
+def _by_lower_name() -> dict[str, str]:
+    return {tz.lower(): tz for tz in all_timezones()}
+
+
 def resolve_timezone(name: str) -> str | None:
     """Canonical spelling of an IANA name typed in any case ('europe/berlin'), or None if unknown."""
-    wanted = name.strip().replace(" ", "_").lower()
-    for tz in all_timezones():
-        if tz.lower() == wanted:
-            return tz
-    return None
+    return _by_lower_name().get(name.strip().replace(" ", "_").lower())
 
 
-def suggest_timezones(prefix: str, limit: int = 25) -> list[str]:
-    """IANA names containing `prefix` (case-insensitive), best first, for autocomplete."""
-    needle = prefix.strip().replace(" ", "_").lower()
-    names = all_timezones()
-    starts = [tz for tz in names if tz.lower().startswith(needle)]
-    contains = [tz for tz in names if needle in tz.lower() and tz not in starts]
-    return (starts + contains)[:limit]
+POPULAR_TIMEZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
+                     "Asia/Kolkata")
+
+
+def suggest_timezones(typed: str, limit: int = 25) -> list[str]:
+    """IANA names for autocomplete: prefix matches on the name or the city first, then substring matches;
+    a few popular zones when nothing is typed."""
+    needle = typed.strip().lower().replace(" ", "_")
+    if not needle:
+        return list(POPULAR_TIMEZONES[:limit])
+    zones = all_timezones()
+    first = [z for z in zones if z.lower().startswith(needle) or z.rsplit("/", 1)[-1].lower().startswith(needle)]
+    rest = [z for z in zones if needle in z.lower() and z not in first]
+    return (first + rest)[:limit]
 
 
 def local_date(moment: datetime, tz: str | None) -> date:

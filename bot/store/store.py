@@ -335,13 +335,6 @@ class Store:
         assert row is not None
         return int(row[0]), int(row[1])
 
-    async def user_grade(self, post_id: int, platform: str, user_id: str) -> str | None:
-        row = await self.fetchone(
-            "SELECT grade FROM grades WHERE post_id = ? AND platform = ? AND user_id = ?",
-            (post_id, platform, user_id),
-        )
-        return row[0] if row else None
-
     async def delete_post(self, post_id: int) -> None:
         async with self.write() as db:
             await db.execute("DELETE FROM posts WHERE id = ? AND NOT EXISTS "
