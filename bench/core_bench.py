@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import percentile
 from bot.bank.loader import Bank
 from bot.bank.model import DIFFICULTIES, TOPICS, Question
 from bot.clock import ManualClock, iso
@@ -39,11 +40,6 @@ from bot.store.store import Store
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 GRADES = ("again", "hard", "good", "easy")
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def bare_sqlite_inserts(folder: Path, count: int) -> float:
@@ -143,7 +139,7 @@ async def draw_latency(folder: Path, bank_size: int = 10_000, seen: int = 2_000,
             start = time.perf_counter()
             await practice.draw(actor, place, QuizArgs())
             timings.append((time.perf_counter() - start) * 1000)
-    return {"draws": draws, "median_ms": statistics.median(timings), "p99_ms": pct(timings, 99)}
+    return {"draws": draws, "median_ms": statistics.median(timings), "p99_ms": percentile(timings, 0.99)}
 
 
 def seed_leaderboard(path: Path, users: int, grades: int) -> None:
@@ -202,7 +198,7 @@ async def leaderboard_latency(folder: Path, users: int, grades: int, queries: in
             timings.append((time.perf_counter() - t0) * 1000)
             assert len(board.top) == 10 and board.me is not None
     return {"users": users, "grades": grades, "seed_s": seeded, "median_ms": statistics.median(timings),
-            "p99_ms": pct(timings, 99)}
+            "p99_ms": percentile(timings, 0.99)}
 
 
 async def run(quick: bool = False) -> dict:

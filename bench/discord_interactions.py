@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.discord.runner import configure_endpoints
-from bench.synthetic import write_bank
+from bench.common import percentile, write_bank
 from bot.app import open_core
 from bot.bank.model import TOPICS
 from bot.clock import ManualClock
@@ -34,12 +34,6 @@ CONCURRENCY = 50
 QUESTIONS_PER_TOPIC_AND_DIFFICULTY = 10
 FIRST_USER = 950000000000000000
 SEQUENTIAL = 100
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 async def measure(total: int = TOTAL, concurrency: int = CONCURRENCY) -> dict[str, Any]:

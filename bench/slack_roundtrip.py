@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from adapters.slack.runner import build_app  # noqa: E402
-from bench.synthetic import write_bank  # noqa: E402
+from bench.common import percentile, write_bank  # noqa: E402
 from bot.app import open_core  # noqa: E402
 from bot.bank.model import DIFFICULTIES, TOPICS  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
@@ -72,14 +72,14 @@ async def run() -> dict[str, Any]:
         "failures": failures,
         "quiz_posts_written": int(posts[0]) if posts else 0,
         "median_ms": _ms(statistics.median(loaded)),
-        "p99_ms": _ms(_percentile(loaded, 0.99)),
+        "p99_ms": _ms(percentile(loaded, 0.99)),
         "max_ms": _ms(loaded[-1]),
         "throughput_rps": round(REQUESTS / wall, 1),
         "cold_burst_median_ms": _ms(statistics.median(cold)),
         "cold_burst_max_ms": _ms(cold[-1]),
         "serial_requests": SERIAL,
         "serial_median_ms": _ms(statistics.median(serial)),
-        "serial_p99_ms": _ms(_percentile(serial, 0.99)),
+        "serial_p99_ms": _ms(percentile(serial, 0.99)),
     }
 
 
@@ -122,10 +122,6 @@ async def drive(url: str, response_url: str) -> dict[str, Any]:
         for k in range(SERIAL):  # one at a time: the round trip without queueing
             await one(REQUESTS + k)
         return {"loaded": loaded, "serial": list(latencies), "failures": failures, "wall": wall, "cold": cold}
-
-
-def _percentile(ordered: list[float], q: float) -> float:
-    return ordered[round(q * (len(ordered) - 1))]
 
 
 def _ms(seconds: float) -> float:
