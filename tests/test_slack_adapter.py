@@ -180,6 +180,18 @@ async def test_unknown_word_gets_a_private_error_listing_what_is_allowed(rig: Ri
     assert rig.db("SELECT count(*) FROM posts") == [(0,)]
 
 
+async def test_a_command_mentioning_the_word_payload_is_answered(rig: Rig) -> None:
+    # slack-bolt alone reads any form body containing "payload" as an empty interactivity payload (404).
+    response = await rig.slack.command("/quiz", "payload", user_id="UMEMBER", response_url=rig.fake.response_url())
+    assert response.status == 200
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    assert "payload" in texts(body) and "pytorch" in texts(body)
+    ok = (await rig.slack.command("/quiz", "sql payload-free", user_id="UMEMBER",
+                                  response_url=rig.fake.response_url())).json()
+    assert "payload-free" in texts(ok) and rig.db("SELECT count(*) FROM posts") == [(0,)]
+
+
 async def test_question_text_cannot_ping(rig: Rig) -> None:
     body = (await rig.slack.command("/quiz", "pytorch hard", user_id="UMEMBER",
                                     response_url=rig.fake.response_url())).json()
@@ -379,6 +391,14 @@ async def test_bad_signature_and_stale_timestamp_are_refused_without_side_effect
     assert (forged.status, stale.status) == (401, 401)
     assert rig.fake.calls == [] and rig.fake.response_posts == []
     assert rig.db("SELECT count(*) FROM posts") == [(0,)] and rig.db("SELECT count(*) FROM users") == [(0,)]
+
+
+async def test_a_forged_request_mentioning_payload_is_still_refused(rig: Rig) -> None:
+    body = encode_form(slash_command_form("/quiz", "sql payload", user_id="UMEMBER",
+                                          response_url=rig.fake.response_url()))
+    forged = await rig.slack.send(body, content_type="application/x-www-form-urlencoded", secret="not-the-secret")
+    assert forged.status == 401
+    assert rig.fake.calls == [] and rig.db("SELECT count(*) FROM users") == [(0,)]
 
 
 async def test_healthz(rig: Rig) -> None:

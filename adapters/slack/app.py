@@ -12,6 +12,7 @@ from adapters.slack import actions, commands, events
 from adapters.slack.common import PLATFORM
 from adapters.slack.deadline import ACK_BUDGET, Deadline
 from adapters.slack.deps import Deps
+from adapters.slack.form_body import form_body_middleware
 from adapters.slack.oauth import TeamClients, oauth_settings, open_installation_store
 from adapters.slack.outbound import POST_INTERVAL, ChannelPacer, SlackOutbound
 from adapters.slack.redact import install_redaction
@@ -77,6 +78,8 @@ def create_app(
                       pacer=ChannelPacer(post_interval))
     )
     if http:
-        # app.web_app() keeps the server it builds, so the health route is part of what it returns later too.
-        app.web_app(path=EVENTS_PATH).router.add_get(HEALTH_PATH, _healthz)
+        # app.web_app() keeps the server it builds, so what is added here is part of what it returns later too.
+        web_app = app.web_app(path=EVENTS_PATH)
+        web_app.router.add_get(HEALTH_PATH, _healthz)
+        web_app.middlewares.append(form_body_middleware(app, EVENTS_PATH))
     return app
