@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +47,20 @@ class Command:
 
 @dataclass(frozen=True, slots=True)
 class ButtonPress:
-    """A click on one of our buttons; `post_id` comes from the button's custom id (never trusted for access)."""
+    """A click on one of our buttons; `post_id` comes from the button's custom id (never trusted for access).
+
+    `in_dm` is set by an adapter only when the platform says the click was on a message in the user's direct
+    messages with the bot (then the actor may carry no team; the core takes the post's). `occurred_at` is when
+    the platform says the click happened (Slack's action_ts): an older click never overrides a newer grade.
+    """
 
     actor: Actor
     place: Place
     action: str
     post_id: int
     event_id: str | None = None
+    in_dm: bool = False
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

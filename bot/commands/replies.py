@@ -9,6 +9,8 @@ from bot.bank.model import Question
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 CUSTOM_ID_PREFIX = "mlq"
+# The one apology every adapter shows when something failed on our side (never the exception text).
+APOLOGY = "Something went wrong on my side. Please try again in a moment."
 
 BUTTON_LABELS: dict[str, str] = {
     "reveal": "Reveal answer",

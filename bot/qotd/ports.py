@@ -36,3 +36,11 @@ class Outbound(Protocol):
     async def notify_admins(self, place: Place, text: str) -> None:
         """Tell the team's admins about a problem or a change (e.g. the pool started over)."""
         ...
+
+    async def find_posted(self, place: Place, dedupe_key: str) -> PostedMessage | None:
+        """The message an earlier, interrupted `post` made with this dedupe key, or None if it never went out.
+
+        Raise TransientPostError when the platform cannot tell (e.g. history unreadable): the core then never
+        posts again blindly.
+        """
+        ...
