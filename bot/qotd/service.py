@@ -167,16 +167,16 @@ class QotdService:
             try:
                 await self._settle_one(post, outbound, now)
             except Exception as exc:
-                self.failures.failed(("settle", post.id), f"settling post {post.id} in {post.place}", exc)
+                self.failures.failed(("settle", post.id), f"settling post {post.id} in {_where(post.place)}", exc)
             else:
-                self.failures.succeeded(("settle", post.id), f"settling post {post.id} in {post.place}")
+                self.failures.succeeded(("settle", post.id), f"settling post {post.id} in {_where(post.place)}")
 
     async def _settle_one(self, post: PostRow, outbound: Outbound, now: datetime) -> None:
         if not await self.store.take_delivery(post.id, self.instance, now, now - DELIVERY_LEASE):
             return  # another live process is delivering it
         late = now - parse_iso(post.created_at) > self.grace
         key = ("find", post.id)
-        what = f"checking whether post {post.id} in {post.place} went out"
+        what = f"checking whether post {post.id} in {_where(post.place)} went out"
         try:
             found = await outbound.find_posted(post.place, dedupe_key(post.id))
         except Exception as exc:
@@ -212,7 +212,7 @@ class QotdService:
 
         async def one(schedule: Schedule) -> None:
             key = ("schedule", schedule.place)
-            what = f"the question of the day for {schedule.place}"
+            what = f"the question of the day in {_where(schedule.place)}"
             async with gate:
                 try:
                     await self._run_schedule(schedule, now)
@@ -282,7 +282,7 @@ class QotdService:
             buttons=(Button("reveal", post.id),), private=False, dedupe_key=dedupe_key(post.id),
         )
         key = ("post", post.id)
-        what = f"post {post.id} in {post.place}"
+        what = f"post {post.id} in {_where(post.place)}"
         try:
             posted = await outbound.post(post.place, reply, mention=schedule.mention, make_thread=schedule.use_thread)
         except PlaceUnavailableError as exc:
@@ -312,7 +312,7 @@ class QotdService:
             if outbound is None or question is None:
                 continue
             key = ("reveal", post.id)
-            what = f"the answer of post {post.id} in {post.place}"
+            what = f"the public answer of post {post.id} in {_where(post.place)}"
             try:
                 await self._reveal_one(post, question, outbound, now)
             except PlaceUnavailableError as exc:
@@ -351,7 +351,7 @@ class QotdService:
             last_week = week_start(local_now.date()) - timedelta(days=7)
             week = f"w:{last_week.isoformat()}"
             key = ("weekly", schedule.place, week)
-            what = f"the weekly leaderboard in {schedule.place}"
+            what = f"the weekly leaderboard in {_where(schedule.place)}"
             try:
                 await self._weekly_board(schedule, outbound, week, last_week, now)
             except PlaceUnavailableError as exc:
@@ -435,6 +435,11 @@ class QotdService:
             await outbound.notify_admins(place, text)
         except Exception:
             log.exception("could not notify the admins of %s", place)
+
+
+def _where(place: Place) -> str:
+    """A place as a short log label: `slack T123 #C456`."""
+    return f"{place.platform} {place.team_id} #{place.channel_id}"
 
 
 def _format_when(moment: datetime | None, tz: str, now: datetime) -> str:
