@@ -18,6 +18,7 @@ from bot.commands.events import Place, PostedMessage
 from bot.commands.replies import Reply
 from bot.core import Core
 from bot.qotd.ports import TransientPostError
+from bot.qotd.scheduler import run_tick, start_scheduler
 from tests.conftest import (
     RecordingOutbound,
     card_post_id,
@@ -262,3 +263,24 @@ async def test_reminder_candidates_are_typed_records(flaky_core: Core) -> None:
     assert (candidate.platform, candidate.team_id, candidate.user_id) == ("test", "T1", "ann")
     assert (candidate.timezone, candidate.remind_hours, candidate.reminded_on) == ("UTC", 15, None)
     assert (candidate.current, candidate.last_date) == (1, "2026-11-29")
+
+
+async def test_a_scheduled_tick_failing_every_minute_logs_one_traceback(
+        core: Core, caplog: pytest.LogCaptureFixture) -> None:
+    scheduler = start_scheduler(core, key="failing-core")
+    try:
+        async def broken() -> None:
+            raise RuntimeError("database is on fire")
+
+        core.qotd.tick = broken  # type: ignore[method-assign]
+        caplog.set_level(logging.INFO)
+        for _ in range(4):
+            await run_tick("failing-core")
+        del core.qotd.tick  # the real one again
+        await run_tick("failing-core")
+    finally:
+        scheduler.shutdown(wait=False)
+    records = [r for r in caplog.records if r.name == "bot.qotd.scheduler"]
+    assert [bool(r.exc_info) for r in records] == [True, False, False, False, False]
+    assert [r.getMessage().count("failed again") for r in records[1:4]] == [1, 1, 1]
+    assert "succeeded after 4 failed attempt(s)" in records[-1].getMessage()
