@@ -31,13 +31,12 @@ class FailureLog:
         self._failures[key] = count
         summary = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         if count > 1:
-            self.log.warning("%s failed again (%d times in a row, retried on the next tick): %s",
-                             what, count, summary)
+            self.log.warning("%s will be retried: failed again (%d times in a row): %s", what, count, summary)
         elif expected:
-            self.log.warning("%s failed (retried on the next tick): %s", what, summary)
+            self.log.warning("%s will be retried on the next tick: %s", what, summary)
         else:
-            self.log.error("%s failed (retried on the next tick; repeats are logged in one line)", what,
-                           exc_info=(type(exc), exc, exc.__traceback__))
+            self.log.error("%s will be retried on the next tick: failed unexpectedly (repeats are logged in one "
+                           "line)", what, exc_info=(type(exc), exc, exc.__traceback__))
         return count
 
     def succeeded(self, key: Hashable, what: str) -> None:
