@@ -3,7 +3,11 @@
 Exactly once per channel per local date: the intent is recorded (a 'pending' post, unique per channel and date)
 before the platform call and the message id after it. A restart first settles pending posts: if the adapter can
 find the message it made (by the post's dedupe key) the post is completed, otherwise it is retried within the
-grace window.
+grace window; when the adapter cannot tell, it is checked again later and never posted blindly.
+
+Every item of the tick (a post, a pending post to settle, a reveal, a weekly board, a reminder) is isolated: one
+that fails is logged once (`FailureLog`), never stops the others, and is retried on the next tick; reveals, boards
+and reminders are claimed in the database before they are sent and released when the send fails.
 """
 
 from __future__ import annotations

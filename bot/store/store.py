@@ -342,10 +342,6 @@ class Store:
             await db.execute("DELETE FROM posts WHERE id = ? AND NOT EXISTS "
                              "(SELECT 1 FROM grades WHERE grades.post_id = posts.id)", (post_id,))
 
-    async def unmark_revealed(self, post_id: int) -> None:
-        async with self.write() as db:
-            await db.execute("UPDATE posts SET revealed_at = NULL WHERE id = ?", (post_id,))
-
     async def claim_weekly_post(self, place: Place, week: str, now: datetime) -> bool:
         """Claim the weekly leaderboard post for a channel and week; False if already made."""
         async with self.write() as db:
