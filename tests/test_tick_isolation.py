@@ -17,7 +17,7 @@ from bot.clock import ManualClock
 from bot.commands.events import Place, PostedMessage
 from bot.commands.replies import Reply
 from bot.core import Core
-from bot.qotd.ports import TransientPostError
+from bot.qotd.ports import PlaceUnavailableError, TransientPostError
 from bot.qotd.scheduler import run_tick, start_scheduler
 from tests.conftest import (
     RecordingOutbound,
@@ -284,3 +284,16 @@ async def test_a_scheduled_tick_failing_every_minute_logs_one_traceback(
     assert [bool(r.exc_info) for r in records] == [True, False, False, False, False]
     assert [r.getMessage().count("failed again") for r in records[1:4]] == [1, 1, 1]
     assert "succeeded after 4 failed attempt(s)" in records[-1].getMessage()
+
+
+@pytest.mark.parametrize("kind", ["reveal", "board"])
+async def test_a_reveal_or_board_known_impossible_is_not_retried_and_the_rest_goes_out(
+        flaky_core: Core, clock: ManualClock, flaky: FlakyOutbound, db_path: Path, kind: str) -> None:
+    flaky.fail(kind, PlaceUnavailableError)
+    for minute in range(3):
+        clock.set(MONDAY_9 + timedelta(minutes=minute))
+        await flaky_core.tick()
+    assert flaky.attempts[kind] == 1  # the channel is gone: tried once, not every minute
+    assert delivered(flaky) == {k: 0 if k == kind else 1 for k in KINDS}
+    assert scalar(db_path, "SELECT revealed_at IS NOT NULL FROM posts WHERE channel_id = 'C2'") == 1
+    assert scalar(db_path, "SELECT COUNT(*) FROM weekly_posts") == 1

@@ -237,7 +237,7 @@ class QotdService:
             return
         if now - when > self.grace:
             log.warning("skipped the question of the day for %s on %s: %s late, beyond the %s grace window",
-                        schedule.place, day, now - when, self.grace)
+                        _where(schedule.place), day, now - when, self.grace)
             return
         if await self.store.qotd_for_date(schedule.place, day):
             return
