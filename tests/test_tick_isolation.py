@@ -286,14 +286,15 @@ async def test_a_scheduled_tick_failing_every_minute_logs_one_traceback(
     assert "succeeded after 4 failed attempt(s)" in records[-1].getMessage()
 
 
-@pytest.mark.parametrize("kind", ["reveal", "board"])
-async def test_a_reveal_or_board_known_impossible_is_not_retried_and_the_rest_goes_out(
+@pytest.mark.parametrize("kind", ["reveal", "board", "remind"])
+async def test_a_reveal_board_or_reminder_known_impossible_is_not_retried_and_the_rest_goes_out(
         flaky_core: Core, clock: ManualClock, flaky: FlakyOutbound, db_path: Path, kind: str) -> None:
     flaky.fail(kind, PlaceUnavailableError)
     for minute in range(3):
         clock.set(MONDAY_9 + timedelta(minutes=minute))
         await flaky_core.tick()
-    assert flaky.attempts[kind] == 1  # the channel is gone: tried once, not every minute
+    assert flaky.attempts[kind] == 1  # the channel (or the user) is gone: tried once, not every minute
     assert delivered(flaky) == {k: 0 if k == kind else 1 for k in KINDS}
     assert scalar(db_path, "SELECT revealed_at IS NOT NULL FROM posts WHERE channel_id = 'C2'") == 1
     assert scalar(db_path, "SELECT COUNT(*) FROM weekly_posts") == 1
+    assert scalar(db_path, "SELECT reminded_on FROM users WHERE user_id = 'ann'") == "2026-11-30"

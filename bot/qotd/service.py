@@ -397,6 +397,11 @@ class QotdService:
             try:
                 if await self._remind_one(candidate, now):
                     nudged.add(who)
+            except PlaceUnavailableError as exc:
+                nudged.add(who)
+                self.failures.forget(key)  # known impossible today: the claim stays, no retry every minute
+                log.warning("could not send the streak reminder to %s on %s: %s", candidate.user_id,
+                            candidate.platform, exc)
             except Exception as exc:
                 nudged.add(who)
                 self.failures.failed(key, what, exc, expected=isinstance(exc, TransientPostError))
@@ -425,6 +430,8 @@ class QotdService:
         try:
             await outbound.send_private(candidate.team_id, candidate.user_id, Reply(
                 text=f"⏰ You haven't practised today. {streak_line(state)} — a quick `/quiz` keeps it going."))
+        except PlaceUnavailableError:
+            raise
         except BaseException:
             await claims.release_reminder(self.store, candidate.platform, candidate.user_id, today,
                                           candidate.reminded_on)
