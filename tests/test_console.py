@@ -8,6 +8,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,46 @@ def test_piped_script_through_the_cli(tmp_path: Path) -> None:
     assert "Graded **Good**" in out and "Graded **Hard**" in out
     assert "It is now Mon 23 Nov 2026 09:00 UTC" in out
     assert query(db, "SELECT user_id, grade FROM grades ORDER BY user_id") == [("bob", "hard"), ("you", "good")]
+
+
+# --- lines that used to end the playground ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["/quiz what's overfitting", "/quiz it's \"pytorch", "/streak tz='Europe/Berlin",
+                                  "/qotd setup 09:00 UTC mention=\"QOTD fans", "/answer it's the bias term",
+                                  "reveal'", "'", "\"", "/as bob's", "\\"])
+async def test_a_line_with_an_unbalanced_quote_gets_an_answer_and_the_session_goes_on(
+        play: Playground, line: str) -> None:
+    shown = await play.say(line)
+    assert shown.strip() and "Something went wrong" not in shown
+    assert "(only you) [PyTorch · hard]" in await play.say("/quiz pytorch hard")
+
+
+async def test_quotes_still_group_words_and_apostrophes_stay_in_words(play: Playground) -> None:
+    assert "You are now Mary Ann (admin)." in await play.say("/as \"Mary Ann\" admin")
+    assert "You are now o'brien." in await play.say("/as o'brien")
+    assert "Unknown input `what's`" in await play.say("what's up")
+    shown = await play.say("\"\"")
+    assert "I could not read that line" in shown
+
+
+async def test_clock_bounds_the_step_with_a_clear_message(play: Playground) -> None:
+    for line in ("/clock +999999999d", "/clock +1000w", "/clock +3651d", "/clock +" + "9" * 5000 + "m"):
+        shown = await play.say(line)
+        assert "too far" in shown and "3650 days" in shown, line
+    for line in ("/clock -1d", "/clock +1y", "/clock +1d +2d", "/clock +²d"):
+        assert "Usage: /clock" in await play.say(line), line
+    assert "It is now Mon 23 Nov 2026 06:00 UTC" in await play.say("/clock")
+
+
+async def test_ten_years_pass_quickly_and_the_last_week_runs_as_usual(play: Playground, db_path: Path) -> None:
+    await play.say("/qotd setup 09:00 UTC daily")
+    started = time.perf_counter()
+    shown = await play.say("/clock +3650d")
+    elapsed = time.perf_counter() - started
+    assert elapsed < 20, f"{elapsed:.1f} s"
+    assert "⏩ Skipped 3643 days as if the bot was switched off; the last 7 days run as usual." in shown
+    assert "It is now Thu 20 Nov 2036 06:00 UTC" in shown
+    days = [r[0] for r in query(db_path, "SELECT local_date FROM posts WHERE kind = 'qotd' ORDER BY local_date")]
+    assert days == [f"2036-11-{d}" for d in range(13, 20)]
+    assert shown.count("[📅 Question of the day:") == 7

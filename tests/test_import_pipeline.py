@@ -22,16 +22,13 @@ from bot.bank.importer.pipeline import SeedImportError, format_report, run_impor
 from bot.bank.importer.raw import RawEntry
 from bot.bank.importer.writer import read_bank, render_topic_file
 from bot.bank.model import DIFFICULTIES, TOPICS, Question, Source
+from tests.seeds import seed_paths
 
-SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
 BANK = Path(__file__).parents[1] / "questions"
 
 
 def _seed_paths() -> list[Path]:
-    paths = sorted(SEEDS.glob("*.txt"))
-    if len(paths) < 5:
-        pytest.skip(f"seeds not found in {SEEDS}")
-    return paths
+    return seed_paths(minimum=5)
 
 
 def _synthetic_seed(tmp_path: Path, extra: str = "", name: str = "900_synthetic.txt") -> Path:

@@ -7,14 +7,13 @@ missing; snippet tests exercise the traps on small inline documents.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import pytest
 
 from bot.bank.importer.raw import ParseResult, RawEntry
 from bot.bank.importer.seeds import emoji_levels, question_sections
+from tests.seeds import seed_file
 
-SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
 FILE_003 = "003_af0d5a27ad6c9679.txt"
 FILE_004 = "004_0a7f84748ec68db8.txt"
 ALL_SEEDS = (
@@ -131,10 +130,7 @@ COUNTS_004: dict[str, int] = {
 
 
 def _text(name: str) -> str:
-    path = SEEDS / name
-    if not path.exists():
-        pytest.skip(f"seed {name} not found in {SEEDS}")
-    return path.read_text(encoding="utf-8")
+    return seed_file(name).read_text(encoding="utf-8")
 
 
 @cache

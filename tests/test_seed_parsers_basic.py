@@ -7,15 +7,14 @@ is missing; the snippet tests exercise the tricky constructs on small inline doc
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from bot.bank.importer.raw import ParseResult, RawEntry
 from bot.bank.importer.seeds import mkdocs_tabs, numbered_bold, scraped_levels
+from tests.seeds import seed_file
 
-SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
 SEED_FILES = {
     "000": "000_9b12a155594f89d2.txt",
     "001": "001_189a9b512557a527.txt",
@@ -86,10 +85,8 @@ KNOWN_ENTRIES: list[tuple[str, str, str, str | None]] = [
 
 
 def _text(key: str) -> str:
-    """The text of one seed file; skips the test when the seeds folder is missing."""
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed folder {SEEDS} is missing")
-    return (SEEDS / SEED_FILES[key]).read_text(encoding="utf-8")
+    """The text of one seed file; skips the test (fails it in CI) when the seed is missing."""
+    return seed_file(SEED_FILES[key]).read_text(encoding="utf-8")
 
 
 def _parsed(key: str) -> ParseResult:

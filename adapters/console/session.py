@@ -8,25 +8,27 @@ with it), `/react` reacts 👀 to the latest question of the day, `/quit` ends.
 
 from __future__ import annotations
 
-import re
-import shlex
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TextIO
 
+from adapters.console.lines import CLOCK_USAGE, ClockStepError, describe_step, parse_clock_step, split_words
 from adapters.console.outbound import ConsoleOutbound
 from adapters.console.render import render_reply
 from bot.clock import ManualClock
 from bot.commands.events import Actor, ButtonPress, Command, Place, Reaction
-from bot.commands.replies import BUTTON_LABELS, Reply
+from bot.commands.replies import APOLOGY, BUTTON_LABELS, Reply
 from bot.core import Core
 
 PLATFORM = "console"
 TEAM = "playground"
 CHANNEL = "general"
-_CLOCK_STEP = re.compile(r"^\+(\d+)([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-CONSOLE_HELP = """Console extras: /as NAME [admin] (switch user), /clock +30m|+2h|+1d|+1w (move time), \
+# `/clock` runs the bot minute by minute (in half hours beyond six hours) over at most this much of a step; time
+# before that passes as if the bot was switched off, so even ten years move in about a second.
+CLOCK_DETAIL = timedelta(days=7)
+log = logging.getLogger(__name__)
+CONSOLE_HELP = """Console extras: /as NAME [admin] (switch user), /clock +30m|+2h|+1d|+1w (move time, at most +3650d), \
 /react (👀 on today's question), /quit. Buttons: type reveal, hint, skip, again, hard, good, easy, next."""
 
 
@@ -66,12 +68,25 @@ class ConsoleSession:
         line = line.strip()
         if not line or line.startswith("#"):
             return True
-        words = shlex.split(line) if line.count('"') % 2 == 0 else line.split()
+        words = split_words(line)
+        if not words or not words[0].strip():
+            self.say(f"I could not read that line. Start it with a command such as /quiz, or type a button word "
+                     f"such as reveal. {CONSOLE_HELP}")
+            return True
         head, args = words[0].lower(), tuple(words[1:])
         if head in ("/quit", "/exit", "quit", "exit"):
             return False
         if head == "/as":
             return self._switch_user(args)
+        try:
+            await self._dispatch(head, args)
+        except Exception:
+            # The playground keeps running whatever a line does, like the bot on a platform.
+            log.exception("console line failed: %r", line)
+            self.say(APOLOGY)
+        return True
+
+    async def _dispatch(self, head: str, args: tuple[str, ...]) -> None:
         if head == "/clock":
             await self._move_clock(args)
         elif head == "/react":
@@ -85,10 +100,9 @@ class ConsoleSession:
         else:
             self.say(f"Unknown input `{head}`. Type /help for commands. {CONSOLE_HELP}")
         await self.core.tick()
-        return True
 
     def _switch_user(self, args: tuple[str, ...]) -> bool:
-        if not args:
+        if not args or not args[0].strip():
             self.say("Usage: /as NAME [admin]")
             return True
         self.user = ConsoleUser(args[0], len(args) > 1 and args[1].lower() == "admin")
@@ -97,14 +111,24 @@ class ConsoleSession:
 
     async def _move_clock(self, args: tuple[str, ...]) -> None:
         if args:
-            match = _CLOCK_STEP.match(args[0])
-            if not match:
-                self.say("Usage: /clock +30m, +2h, +1d or +1w")
+            try:
+                if len(args) > 1:
+                    raise ClockStepError(CLOCK_USAGE)
+                step = parse_clock_step(args[0])
+            except ClockStepError as exc:
+                self.say(str(exc))
                 return
-            step = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-            # Tick minute by minute (in hour-sized steps beyond a day) so due posts fire on their own day.
+            try:
+                end = self.clock.now() + step
+            except OverflowError:
+                self.say("The clock cannot move past the year 9999.")
+                return
+            if step > CLOCK_DETAIL:
+                self.clock.set(end - CLOCK_DETAIL)
+                self.say(f"⏩ Skipped {describe_step(step - CLOCK_DETAIL)} as if the bot was switched off; "
+                         f"the last {CLOCK_DETAIL.days} days run as usual.")
+            # Tick minute by minute (in half-hour steps beyond six hours) so due posts fire on their own day.
             stride = timedelta(minutes=1) if step <= timedelta(hours=6) else timedelta(minutes=30)
-            end = self.clock.now() + step
             while self.clock.now() + stride <= end:
                 self.clock.advance(stride)
                 await self.core.tick()

@@ -8,10 +8,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.core import Core
+from bot.qotd.failures import FailureLog
 
 log = logging.getLogger(__name__)
 TICK_JOB_ID = "qotd-tick"
 _cores: dict[str, Core] = {}
+_failures = FailureLog(log)  # a tick failing every minute: one traceback, then one line each
 
 
 async def run_tick(core_key: str) -> None:
@@ -19,10 +21,13 @@ async def run_tick(core_key: str) -> None:
     core = _cores.get(core_key)
     if core is None:
         return
+    what = f"the scheduled tick ({core_key})"
     try:
         await core.tick()
-    except Exception:
-        log.exception("scheduled tick failed; the next one runs in a minute")
+    except Exception as exc:
+        _failures.failed(("tick", core_key), what, exc)
+    else:
+        _failures.succeeded(("tick", core_key), what)
 
 
 def start_scheduler(core: Core, *, key: str = "default") -> AsyncIOScheduler:

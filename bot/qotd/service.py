@@ -3,7 +3,11 @@
 Exactly once per channel per local date: the intent is recorded (a 'pending' post, unique per channel and date)
 before the platform call and the message id after it. A restart first settles pending posts: if the adapter can
 find the message it made (by the post's dedupe key) the post is completed, otherwise it is retried within the
-grace window.
+grace window; when the adapter cannot tell, it is checked again later and never posted blindly.
+
+Every item of the tick (a post, a pending post to settle, a reveal, a weekly board, a reminder) is isolated: one
+that fails is logged once (`FailureLog`), never stops the others, and is retried on the next tick; reveals, boards
+and reminders are claimed in the database before they are sent and released when the send fails.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.bank.loader import Bank
+from bot.bank.model import Question
 from bot.clock import Clock, parse_iso
 from bot.commands.args import QotdSetupArgs
 from bot.commands.events import Actor, Place, PostedMessage
@@ -24,10 +29,12 @@ from bot.practice.draw import fresh_in_cycle
 from bot.practice.periods import local_date, week_start, zone
 from bot.practice.service import streak_line
 from bot.practice.streaks import StreakState, as_of
+from bot.qotd.failures import FailureLog
 from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError
 from bot.qotd.schedule import DEFAULT_GRACE, Schedule, describe, latest_occurrence, next_fire
-from bot.store import boards
+from bot.store import boards, claims
 from bot.store import schedules as schedule_store
+from bot.store.claims import ReminderCandidate
 from bot.store.store import PostRow, Store
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,7 @@ class QotdService:
         self._tick_lock = asyncio.Lock()
         self.instance = uuid.uuid4().hex  # owner name for delivery leases
         self._inflight: set[int] = set()  # posts this process is delivering right now
+        self.failures = FailureLog(log)  # what failed on earlier ticks, so each failure is logged once
 
     # --- commands ---------------------------------------------------------------------------------
 
@@ -136,50 +144,88 @@ class QotdService:
     # --- the tick ---------------------------------------------------------------------------------
 
     async def tick(self) -> None:
-        """Settle pending posts, post what is due, reveal answers, send reminders and weekly boards."""
+        """Settle pending posts, post what is due, reveal answers, send weekly boards and reminders.
+
+        Every item is isolated: one that fails (whatever the adapter raises) is logged once and retried on the next
+        tick, and never stops the others; a stage that fails as a whole (e.g. its query) does not stop the next.
+        """
         async with self._tick_lock:
             now = self.clock.now()
-            await self._settle_pending(now)
-            # Only platforms this process is connected to: another process serves the others from the same table.
-            due = [s for s in await schedule_store.due_schedules(self.store, now) if s.place.platform in self.outbounds]
-            gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
-
-            async def one(schedule: Schedule) -> None:
-                async with gate:
-                    try:
-                        await self._run_schedule(schedule, now)
-                    except Exception:
-                        log.exception("question of the day failed for %s", schedule.place)
-
-            await asyncio.gather(*(one(s) for s in due))
-            await self._reveal_due(now)
-            await self._weekly_boards(now)
-            await self.reminders(now)
+            stages = (("settling interrupted posts", self._settle_pending), ("posting", self._post_due),
+                      ("revealing answers", self._reveal_due), ("weekly leaderboards", self._weekly_boards),
+                      ("reminders", self.reminders))
+            for name, stage in stages:
+                key = ("stage", name)
+                try:
+                    await stage(now)
+                except Exception as exc:
+                    self.failures.failed(key, f"the tick's {name}", exc)
+                else:
+                    self.failures.succeeded(key, f"the tick's {name}")
 
     async def _settle_pending(self, now: datetime) -> None:
         for post in await self.store.pending_qotd():
             outbound = self.outbounds.get(post.platform)
             if outbound is None or post.id in self._inflight:
                 continue
-            if not await self.store.take_delivery(post.id, self.instance, now, now - DELIVERY_LEASE):
-                continue  # another live process is delivering it
-            finder = getattr(outbound, "find_posted", None)
             try:
-                found: PostedMessage | None = await finder(post.place, dedupe_key(post.id)) if finder else None
-            except (TransientPostError, PlaceUnavailableError) as exc:
-                # Without knowing whether it went out, posting again could double it: try on a later tick.
-                log.warning("could not check whether post %s in %s went out: %s", post.id, post.place, exc)
-                continue
-            if found:
-                await self.store.mark_posted(post.id, found.message_id, found.thread_id, now)
-                log.info("completed interrupted post %s in %s", post.id, post.place)
-                continue
-            schedule = await schedule_store.get_schedule(self.store, post.place)
-            if schedule is None or now - parse_iso(post.created_at) > self.grace:
+                await self._settle_one(post, outbound, now)
+            except Exception as exc:
+                self.failures.failed(("settle", post.id), f"settling post {post.id} in {_where(post.place)}", exc)
+            else:
+                self.failures.succeeded(("settle", post.id), f"settling post {post.id} in {_where(post.place)}")
+
+    async def _settle_one(self, post: PostRow, outbound: Outbound, now: datetime) -> None:
+        if not await self.store.take_delivery(post.id, self.instance, now, now - DELIVERY_LEASE):
+            return  # another live process is delivering it
+        late = now - parse_iso(post.created_at) > self.grace
+        key = ("find", post.id)
+        what = f"checking whether post {post.id} in {_where(post.place)} went out"
+        try:
+            found = await outbound.find_posted(post.place, dedupe_key(post.id))
+        except Exception as exc:
+            # Without knowing whether it went out, posting again could double it: check again on a later tick.
+            if late:
+                self._give_up(post, "it could not be checked in the grace window whether it went out")
                 await self.store.mark_post_status(post.id, "skipped")
-                log.warning("gave up on post %s in %s: outside the grace window", post.id, post.place)
-                continue
-            await self._deliver(schedule, post, now)
+                return
+            self.failures.failed(key, what, exc, expected=isinstance(exc, TransientPostError | PlaceUnavailableError))
+            return
+        self.failures.succeeded(key, what)
+        if found:
+            await self.store.mark_posted(post.id, found.message_id, found.thread_id, now)
+            self.failures.forget(("post", post.id))
+            log.info("completed interrupted post %s in %s", post.id, post.place)
+            return
+        schedule = await schedule_store.get_schedule(self.store, post.place)
+        if schedule is None or late:
+            await self.store.mark_post_status(post.id, "skipped")
+            self._give_up(post, "outside the grace window" if schedule else "its schedule is gone")
+            return
+        await self._deliver(schedule, post, now)
+
+    def _give_up(self, post: PostRow, why: str) -> None:
+        for kind in ("find", "post", "settle"):
+            self.failures.forget((kind, post.id))
+        log.warning("gave up on post %s in %s: %s", post.id, post.place, why)
+
+    async def _post_due(self, now: datetime) -> None:
+        # Only platforms this process is connected to: another process serves the others from the same table.
+        due = [s for s in await schedule_store.due_schedules(self.store, now) if s.place.platform in self.outbounds]
+        gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
+
+        async def one(schedule: Schedule) -> None:
+            key = ("schedule", schedule.place)
+            what = f"the question of the day in {_where(schedule.place)}"
+            async with gate:
+                try:
+                    await self._run_schedule(schedule, now)
+                except Exception as exc:
+                    self.failures.failed(key, what, exc)
+                else:
+                    self.failures.succeeded(key, what)
+
+        await asyncio.gather(*(one(s) for s in due))
 
     async def _run_schedule(self, schedule: Schedule, now: datetime) -> None:
         occurrence = latest_occurrence(schedule, now)
@@ -191,7 +237,7 @@ class QotdService:
             return
         if now - when > self.grace:
             log.warning("skipped the question of the day for %s on %s: %s late, beyond the %s grace window",
-                        schedule.place, day, now - when, self.grace)
+                        _where(schedule.place), day, now - when, self.grace)
             return
         if await self.store.qotd_for_date(schedule.place, day):
             return
@@ -239,9 +285,12 @@ class QotdService:
                                      "yourself. React 👀 to get the answer in a DM."),
             buttons=(Button("reveal", post.id),), private=False, dedupe_key=dedupe_key(post.id),
         )
+        key = ("post", post.id)
+        what = f"post {post.id} in {_where(post.place)}"
         try:
             posted = await outbound.post(post.place, reply, mention=schedule.mention, make_thread=schedule.use_thread)
         except PlaceUnavailableError as exc:
+            self.failures.forget(key)
             await self.store.delete_post(post.id)
             await schedule_store.set_paused(self.store, post.place, True, f"cannot post: {exc}", None, now)
             await self._notify(post.place, f"I could not post the question of the day in <#{post.place.channel_id}> "
@@ -249,33 +298,51 @@ class QotdService:
                                            "then run `/qotd resume` there.")
             return f"Could not post here ({exc}); the schedule is paused."
         except TransientPostError as exc:
-            log.warning("post %s in %s will be retried: %s", post.id, post.place, exc)
+            self.failures.failed(key, what, exc, expected=True)
             return "The platform is busy; the question will be posted on the next try."
-        except Exception:
+        except Exception as exc:
             # An adapter failing in a way it did not classify (e.g. a client mid-reconnect): the post stays pending,
             # and the next tick asks the adapter whether it went out before trying again.
-            log.exception("post %s in %s failed unexpectedly; it will be checked and retried", post.id, post.place)
+            self.failures.failed(key, what, exc)
             return "Posting failed unexpectedly; the question will be posted on the next try."
         await self.store.mark_posted(post.id, posted.message_id, posted.thread_id, self.clock.now())
+        self.failures.succeeded(key, what)
         return "Posted today's question."
 
     async def _reveal_due(self, now: datetime) -> None:
         for post in await self.store.due_reveals(now):
             outbound = self.outbounds.get(post.platform)
             question = self.bank.get(post.question_id)
-            if outbound is None or question is None or not await self.store.mark_revealed(post.id, now):
+            if outbound is None or question is None:
                 continue
+            key = ("reveal", post.id)
+            what = f"the public answer of post {post.id} in {_where(post.place)}"
+            try:
+                await self._reveal_one(post, question, outbound, now)
+            except PlaceUnavailableError as exc:
+                self.failures.forget(key)  # known impossible: the reveal stays claimed, never retried
+                log.warning("could not reveal post %s in %s: %s", post.id, post.place, exc)
+            except Exception as exc:
+                self.failures.failed(key, what, exc, expected=isinstance(exc, TransientPostError))
+            else:
+                self.failures.succeeded(key, what)
+
+    async def _reveal_one(self, post: PostRow, question: Question, outbound: Outbound, now: datetime) -> None:
+        if not await self.store.mark_revealed(post.id, now):
+            return  # another process claimed it
+        try:
             graded, good = await self.store.post_grade_summary(post.id)
             summary = (f"{graded} graded · {round(100 * good / graded)}% rated Good or Easy" if graded
                        else "Nobody graded this one yet — you still can with the button above.")
             reply = Reply(card=QuestionCard(question, post.id, reveal=True, heading="✅ Answer",
                                             footer=summary), private=False)
-            try:
-                await outbound.post_in_thread(post.place, PostedMessage(post.message_id or "", post.thread_id), reply)
-            except TransientPostError:
-                await self.store.unmark_revealed(post.id)
-            except PlaceUnavailableError as exc:
-                log.warning("could not reveal post %s in %s: %s", post.id, post.place, exc)
+            await outbound.post_in_thread(post.place, PostedMessage(post.message_id or "", post.thread_id), reply)
+        except PlaceUnavailableError:
+            raise
+        except BaseException:
+            # Un-claim, so the next tick (here or in another process) reveals it; also on cancellation at shutdown.
+            await claims.release_reveal(self.store, post.id, now)
+            raise
 
     async def _weekly_boards(self, now: datetime) -> None:
         for schedule in await schedule_store.weekly_board_schedules(self.store):
@@ -286,46 +353,90 @@ class QotdService:
             if outbound is None:
                 continue  # another process serves that platform; claiming here would lose its post
             last_week = week_start(local_now.date()) - timedelta(days=7)
-            key = f"w:{last_week.isoformat()}"
-            if not await self.store.claim_weekly_post(schedule.place, key, now):
-                continue
-            board = await boards.period_board(self.store, schedule.place.platform, schedule.place.team_id, key, "")
-            if not board.top:
-                continue  # nobody graded last week: no empty board in the channel
-            text = format_board(board.top, None, f"Last week's leaderboard (week of {last_week:%d %b})")
+            week = f"w:{last_week.isoformat()}"
+            key = ("weekly", schedule.place, week)
+            what = f"the weekly leaderboard in {_where(schedule.place)}"
             try:
-                await outbound.post(schedule.place, Reply(text=text, private=False), mention=None, make_thread=False)
-            except (PlaceUnavailableError, TransientPostError) as exc:
+                await self._weekly_board(schedule, outbound, week, last_week, now)
+            except PlaceUnavailableError as exc:
+                self.failures.forget(key)  # known impossible this week: the claim stays
                 log.warning("weekly leaderboard not posted in %s: %s", schedule.place, exc)
+            except Exception as exc:
+                self.failures.failed(key, what, exc, expected=isinstance(exc, TransientPostError))
+            else:
+                self.failures.succeeded(key, what)
+
+    async def _weekly_board(self, schedule: Schedule, outbound: Outbound, week: str, last_week: date,
+                            now: datetime) -> None:
+        if not await self.store.claim_weekly_post(schedule.place, week, now):
+            return
+        try:
+            board = await boards.period_board(self.store, schedule.place.platform, schedule.place.team_id, week, "")
+            if not board.top:
+                return  # nobody graded last week: no empty board in the channel
+            text = format_board(board.top, None, f"Last week's leaderboard (week of {last_week:%d %b})")
+            await outbound.post(schedule.place, Reply(text=text, private=False), mention=None, make_thread=False)
+        except PlaceUnavailableError:
+            raise
+        except BaseException:
+            await claims.release_weekly_post(self.store, schedule.place, week)  # the next tick posts it
+            raise
 
     async def reminders(self, now: datetime) -> None:
-        """Nudge opted-in users N hours before their local midnight if they hold a streak and haven't practised."""
+        """Nudge opted-in users N hours before their local midnight if they hold a streak and haven't practised.
+
+        Each nudge is claimed in the database first, so two processes on one file never both send it; a DM that
+        fails is released and sent on a later tick."""
         nudged: set[tuple[str, str]] = set()
-        for row in await self.store.reminder_candidates():
-            platform, team_id, user_id, tz, hours, reminded_on, current, best, freezes, used, last = row
-            if (platform, user_id) in nudged:
+        for candidate in await self.store.reminder_candidates():
+            who = (candidate.platform, candidate.user_id)
+            if who in nudged:
                 continue  # one nudge a day, even for a user with streaks in two teams
-            tz = tz or await self.store.team_timezone(platform, team_id) or "UTC"
-            local_now = now.astimezone(zone(tz))
-            today = local_now.date().isoformat()
-            if reminded_on == today or last == today:
-                continue
-            if local_now.hour < 24 - hours:
-                continue
-            last_day = date.fromisoformat(last) if last else None
-            state = as_of(StreakState(current, best, freezes, used, last_day), local_now.date())
-            if state.current == 0:
-                continue
-            outbound = self.outbounds.get(platform)
-            if outbound is None:
-                continue
-            await self.store.set_user_field(platform, user_id, "reminded_on", today)
-            nudged.add((platform, user_id))
+            key = ("remind", *who)
+            what = f"the streak reminder to {candidate.user_id} on {candidate.platform}"
             try:
-                await outbound.send_private(team_id, user_id, Reply(
-                    text=f"⏰ You haven't practised today. {streak_line(state)} — a quick `/quiz` keeps it going."))
-            except Exception:
-                log.exception("could not send a streak reminder to %s on %s", user_id, platform)
+                if await self._remind_one(candidate, now):
+                    nudged.add(who)
+            except PlaceUnavailableError as exc:
+                nudged.add(who)
+                self.failures.forget(key)  # known impossible today: the claim stays, no retry every minute
+                log.warning("could not send the streak reminder to %s on %s: %s", candidate.user_id,
+                            candidate.platform, exc)
+            except Exception as exc:
+                nudged.add(who)
+                self.failures.failed(key, what, exc, expected=isinstance(exc, TransientPostError))
+            else:
+                self.failures.succeeded(key, what)
+
+    async def _remind_one(self, candidate: ReminderCandidate, now: datetime) -> bool:
+        """Send one reminder if it is due; True when it was sent (or claimed by another process)."""
+        outbound = self.outbounds.get(candidate.platform)
+        if outbound is None:
+            return False
+        tz = candidate.timezone or await self.store.team_timezone(candidate.platform, candidate.team_id) or "UTC"
+        local_now = now.astimezone(zone(tz))
+        today = local_now.date().isoformat()
+        if candidate.reminded_on == today:
+            return True
+        if candidate.last_date == today or local_now.hour < 24 - candidate.remind_hours:
+            return False
+        last_day = date.fromisoformat(candidate.last_date) if candidate.last_date else None
+        state = as_of(StreakState(candidate.current, candidate.best, candidate.freezes, candidate.freezes_used,
+                                  last_day), local_now.date())
+        if state.current == 0:
+            return False
+        if not await claims.claim_reminder(self.store, candidate.platform, candidate.user_id, today):
+            return True  # already sent today (another team's streak, or another process)
+        try:
+            await outbound.send_private(candidate.team_id, candidate.user_id, Reply(
+                text=f"⏰ You haven't practised today. {streak_line(state)} — a quick `/quiz` keeps it going."))
+        except PlaceUnavailableError:
+            raise
+        except BaseException:
+            await claims.release_reminder(self.store, candidate.platform, candidate.user_id, today,
+                                          candidate.reminded_on)
+            raise
+        return True
 
     async def _notify(self, place: Place, text: str) -> None:
         outbound = self.outbounds.get(place.platform)
@@ -335,6 +446,11 @@ class QotdService:
             await outbound.notify_admins(place, text)
         except Exception:
             log.exception("could not notify the admins of %s", place)
+
+
+def _where(place: Place) -> str:
+    """A place as a short log label: `slack T123 #C456`."""
+    return f"{place.platform} {place.team_id} #{place.channel_id}"
 
 
 def _format_when(moment: datetime | None, tz: str, now: datetime) -> str:

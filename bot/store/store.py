@@ -18,6 +18,8 @@ import aiosqlite
 
 from bot.clock import iso
 from bot.commands.events import Place
+from bot.store import claims
+from bot.store.claims import ReminderCandidate
 from bot.store.db import open_database
 
 
@@ -340,10 +342,6 @@ class Store:
             await db.execute("DELETE FROM posts WHERE id = ? AND NOT EXISTS "
                              "(SELECT 1 FROM grades WHERE grades.post_id = posts.id)", (post_id,))
 
-    async def unmark_revealed(self, post_id: int) -> None:
-        async with self.write() as db:
-            await db.execute("UPDATE posts SET revealed_at = NULL WHERE id = ?", (post_id,))
-
     async def claim_weekly_post(self, place: Place, week: str, now: datetime) -> bool:
         """Claim the weekly leaderboard post for a channel and week; False if already made."""
         async with self.write() as db:
@@ -354,12 +352,6 @@ class Store:
             )
             return cur.rowcount == 1
 
-    async def reminder_candidates(self) -> list[aiosqlite.Row]:
-        """Opted-in users holding a streak: (platform, team, user, tz, hours, reminded_on, streak columns...)."""
-        return await self.fetchall(
-            "SELECT s.platform, s.team_id, s.user_id, COALESCE(u.timezone, u.platform_timezone), u.remind_hours, "
-            "u.reminded_on, s.current, s.best, "
-            "s.freezes, s.freezes_used, s.last_date FROM users u JOIN streaks s "
-            "ON s.platform = u.platform AND s.user_id = u.user_id "
-            "WHERE u.remind_hours IS NOT NULL AND s.current > 0"
-        )
+    async def reminder_candidates(self) -> list[ReminderCandidate]:
+        """Opted-in users holding a streak, as typed records (see `bot.store.claims`)."""
+        return await claims.reminder_candidates(self)
