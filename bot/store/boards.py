@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.clock import iso
-from bot.practice.streaks import StreakState
+from bot.domain.streak import StreakState
 from bot.store.store import Store
 
 
