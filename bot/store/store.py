@@ -266,6 +266,7 @@ class Store:
         """
         stamp = iso(now)
         async with self._write_lock:
+            self.check_file()
             cur = await self.conn.execute(
                 "INSERT INTO posts (platform, team_id, channel_id, kind, user_id, question_id, status, "
                 "created_at, posted_at) VALUES (?, ?, ?, 'quiz', ?, ?, 'posted', ?, ?)",
