@@ -453,6 +453,16 @@ MOVE_SCORES = (
 )
 
 
+def _grade_rows(grades: list[GradeRequest]) -> list[tuple[Any, ...]]:
+    return [(r.post_id, r.platform, r.user_id, r.team_id, r.question_id, r.topic, r.grade, r.points,
+             iso(r.graded_at), r.local_date.isoformat(), r.week_key, r.month_key,
+             iso(r.occurred_at) if r.occurred_at else None) for r in grades]
+
+
+def _grade_key(row: tuple[Any, ...]) -> tuple[int, str, str]:
+    return (row[0], row[1], row[2])
+
+
 def _apply_grades(conn: sqlite3.Connection, batch: Sequence[GradeRequest],
                   decide: Callable[[Sequence[GradeRequest], GradeState], GradePlan]) -> list[GradeResult]:
     """The synchronous body of `Store.apply_grades`, run on the database thread."""
@@ -486,18 +496,14 @@ def _apply_grades(conn: sqlite3.Connection, batch: Sequence[GradeRequest],
         conn.executemany(MOVE_SCORES, [
             (c.points, iso(c.at), c.platform, c.team_id, c.period, c.user_id) for c in plan.scores if not c.first
         ])
+        grade_rows = sorted(_grade_rows(plan.grades), key=_grade_key)  # stable: a key's grades keep their order
         conn.executemany(
             "INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, points, "
             "graded_at, local_date, week_key, month_key, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (post_id, platform, user_id) DO UPDATE SET grade = excluded.grade, "
             "points = excluded.points, regraded_at = excluded.graded_at, "
             "occurred_at = COALESCE(excluded.occurred_at, grades.occurred_at)",
-            sorted(
-                ((r.post_id, r.platform, r.user_id, r.team_id, r.question_id, r.topic, r.grade, r.points,
-                  iso(r.graded_at), r.local_date.isoformat(), r.week_key, r.month_key,
-                  iso(r.occurred_at) if r.occurred_at else None) for r in plan.grades),
-                key=lambda row: row[:3],  # stable: a key's grades keep their order
-            ),
+            grade_rows,
         )
         conn.executemany(
             "INSERT INTO streaks (platform, team_id, user_id, current, best, freezes, freezes_used, last_date) "
