@@ -150,7 +150,7 @@ def seed_leaderboard(path: Path, users: int, grades: int) -> None:
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("BEGIN")
     conn.execute("DROP TRIGGER grades_mark_day")
-    conn.execute("DROP TRIGGER scores_level_new")
+    conn.execute("DROP TRIGGER IF EXISTS scores_level_new")
     conn.executemany(
         "INSERT INTO posts (id, platform, team_id, channel_id, kind, user_id, question_id, status, created_at) "
         "VALUES (?, 'bench', 'BIG', 'C1', 'quiz', 'seed', 'q', 'posted', ?)",

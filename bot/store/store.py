@@ -21,7 +21,7 @@ import aiosqlite
 
 from bot.clock import iso, parse_iso
 from bot.domain.events import Place
-from bot.domain.grades import GradePlan, GradeRequest, GradeResult, GradeState, StoredGrade
+from bot.domain.grades import GradePlan, GradeRequest, GradeResult, GradeState, ScoreChange, StoredGrade
 from bot.domain.records import PostRow, UserSettings
 from bot.domain.streak import StreakState
 from bot.store.db import open_database
@@ -441,16 +441,53 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
 _GRADE_COLUMNS = "t.post_id, t.platform, t.user_id, t.grade, t.points, t.team_id, t.week_key, t.month_key, " \
     "t.occurred_at"
 _STREAK_COLUMNS = "t.platform, t.team_id, t.user_id, t.current, t.best, t.freezes, t.freezes_used, t.last_date"
-ADD_TO_SCORES = (
-    "INSERT INTO scores (platform, team_id, period, user_id, points, grades, achieved_at) VALUES (?, ?, ?, ?, ?, 1, ?) "
-    "ON CONFLICT (platform, team_id, period, user_id) DO UPDATE SET points = points + excluded.points, "
-    "grades = grades + 1, "
-    "achieved_at = CASE WHEN excluded.points > 0 THEN excluded.achieved_at ELSE scores.achieved_at END"
+_SCORE_KEY = ("platform", "team_id", "period", "user_id")
+PUT_SCORES = (
+    "INSERT INTO scores (platform, team_id, period, user_id, points, grades, achieved_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (platform, team_id, period, user_id) DO UPDATE SET points = excluded.points, "
+    "grades = excluded.grades, achieved_at = excluded.achieved_at"
 )
-MOVE_SCORES = (
-    "UPDATE scores SET points = points + ?, achieved_at = ? "
-    "WHERE platform = ? AND team_id = ? AND period = ? AND user_id = ?"
+MOVE_LEVELS = (
+    "INSERT INTO score_levels (platform, team_id, period, points, users) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (platform, team_id, period, points) DO UPDATE SET users = users + excluded.users"
 )
+
+
+def _write_scores(conn: sqlite3.Connection, changes: Sequence[ScoreChange]) -> None:
+    """Leaderboard totals and the score-level histogram, both kept here (no trigger does any of it).
+
+    The batch's changes are folded per total first, so a total is read once and written once, and a level's
+    count moves once per batch however many players pass through it.
+    """
+    if not changes:
+        return
+    keys = list(dict.fromkeys((c.platform, c.team_id, c.period, c.user_id) for c in changes))
+    totals: dict[tuple[str, str, str, str], tuple[float, int, str]] = {
+        (r[0], r[1], r[2], r[3]): (r[4], r[5], r[6])
+        for r in conn.execute(keyed_lookup("scores", _SCORE_KEY, "t.platform, t.team_id, t.period, t.user_id, "
+                                           "t.points, t.grades, t.achieved_at"), (json.dumps(keys),))
+    }
+    before = dict(totals)
+    for c in changes:
+        key = (c.platform, c.team_id, c.period, c.user_id)
+        points, grades, achieved = totals.get(key, (0.0, 0, iso(c.at)))
+        if not c.first and key not in totals:
+            continue  # a regrade of a total that is gone: nothing to move
+        # A first grade dates the total only when it earns points (ties go to who got there first); a regrade
+        # always does.
+        stamp = iso(c.at) if (c.points > 0 or not c.first or key not in totals) else achieved
+        totals[key] = (points + c.points, grades + (1 if c.first else 0), stamp)
+    levels: dict[tuple[str, str, str, float], int] = {}
+    for key, (points, _, _) in totals.items():
+        old = before.get(key)
+        if old is not None and old[0] == points:
+            continue
+        if old is not None:
+            levels[(*key[:3], old[0])] = levels.get((*key[:3], old[0]), 0) - 1
+        levels[(*key[:3], points)] = levels.get((*key[:3], points), 0) + 1
+    # Rows sorted by key: neighbouring keys share B-tree pages, which makes the batch markedly cheaper.
+    conn.executemany(PUT_SCORES, sorted((*key, *value) for key, value in totals.items() if before.get(key) != value))
+    conn.executemany(MOVE_LEVELS, sorted((*key, users) for key, users in levels.items() if users))
 
 
 def _grade_rows(grades: list[GradeRequest]) -> list[tuple[Any, ...]]:
@@ -489,13 +526,7 @@ def _apply_grades(conn: sqlite3.Connection, batch: Sequence[GradeRequest],
                                                  "t.platform, t.user_id, t.question_id, t.card"), (card_keys,))
         }
         plan = decide(batch, GradeState(grades, streaks, cards))
-        # Rows sorted by key: neighbouring keys share B-tree pages, which makes the batch markedly cheaper.
-        conn.executemany(ADD_TO_SCORES, sorted(
-            (c.platform, c.team_id, c.period, c.user_id, c.points, iso(c.at)) for c in plan.scores if c.first
-        ))
-        conn.executemany(MOVE_SCORES, [
-            (c.points, iso(c.at), c.platform, c.team_id, c.period, c.user_id) for c in plan.scores if not c.first
-        ])
+        _write_scores(conn, plan.scores)
         grade_rows = sorted(_grade_rows(plan.grades), key=_grade_key)  # stable: a key's grades keep their order
         conn.executemany(
             "INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, points, "
