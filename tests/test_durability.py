@@ -154,3 +154,65 @@ async def test_adapters_get_what_they_need_from_core_methods(core: Core) -> None
     assert await core.latest_qotd(Place(PLATFORM, TEAM, CHANNEL)) is None
     assert await core.team_admin_ids(PLATFORM, TEAM) == []
     assert Actor is not None
+
+
+_GRADER = """
+import asyncio, random, sys
+from pathlib import Path
+from datetime import UTC, datetime
+from bot.app import open_core
+from bot.clock import ManualClock
+from bot.commands.events import Actor, ButtonPress, Command, Place
+
+async def main(path, bank):
+    async with open_core(database=path, clock=ManualClock(datetime(2026, 11, 23, 6, tzinfo=UTC)),
+                         bank_paths=[Path(bank)], rng=random.Random(1)) as core:
+        place = Place("test", "T1", "C1")
+        posts = []
+        for i in range(400):
+            actor = Actor("test", "T1", f"U{i}", f"user {i}")
+            replies = await core.handle_command(Command(actor, place, "quiz", ()))
+            posts.append((actor, replies[-1].card.post_id))
+        print("READY", flush=True)
+
+        async def grade(actor, post_id):
+            replies = await core.handle_button(ButtonPress(actor, place, "good", post_id))
+            if "Graded" in replies[0].text:
+                print("OK", post_id, flush=True)
+
+        await asyncio.gather(*(grade(a, p) for a, p in posts))
+        await asyncio.sleep(30)
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def test_kill_9_mid_burst_keeps_every_confirmed_grade_with_its_card(tmp_path: Path) -> None:
+    """Issue 15 probe 3: every grade the user was told about has its review card after a kill -9."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO, SMALL_BANK
+
+    db = tmp_path / "bot.sqlite3"
+    confirmed: list[int] = []
+    errors = ""
+    with subprocess.Popen([sys.executable, "-c", _GRADER, str(db), str(SMALL_BANK)], cwd=REPO, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("OK"):
+                confirmed.append(int(line.split()[1]))
+                if len(confirmed) >= 30:
+                    break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        errors = proc.stderr.read() if proc.stderr else ""
+    assert len(confirmed) >= 30, errors
+    graded = {r[0] for r in query(db, "SELECT post_id FROM grades")}
+    assert set(confirmed) <= graded
+    with_cards = {r[0] for r in query(
+        db, "SELECT g.post_id FROM grades g JOIN review_cards c ON c.platform = g.platform AND "
+            "c.user_id = g.user_id AND c.question_id = g.question_id")}
+    assert graded == with_cards  # no grade without its card, confirmed or not

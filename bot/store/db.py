@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from pathlib import Path
@@ -10,6 +11,7 @@ import aiosqlite
 
 from bot.store.migrations import upgrade_sync
 
+log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 # Pages in the WAL before a commit checkpoints it (SQLite's default is 1000). Checkpoints inside COMMIT stall
 # the grade writer; the minutely tick runs a passive checkpoint instead, so the WAL stays small.
@@ -33,6 +35,8 @@ def prepare_path(path: str | Path) -> Path:
             # Only the bot's user may read it (it holds who practised what); SQLite gives its -wal and -shm
             # files the same mode.
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            # Loud on purpose: after a lost or moved file this is the line that says "empty database".
+            log.warning("created a new, empty database file at %s", path)
     return path
 
 
