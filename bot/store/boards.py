@@ -1,4 +1,4 @@
-"""Leaderboard, streak and review queries (reads only; writes happen in the grade writer and SQL triggers)."""
+"""Leaderboard, streak and review queries (reads only; grades, totals and levels are written by Store.apply_grades)."""
 
 from __future__ import annotations
 
