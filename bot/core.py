@@ -335,6 +335,8 @@ class Core:
 
     async def home_summary(self, actor: Actor) -> Reply:
         """The user's dashboard: streak and freezes, due reviews, this week's rank, per-topic progress."""
+        if not _valid_identity(actor, Place(actor.platform, actor.team_id, "")):
+            return error(BAD_IDENTITY)
         await self._register(actor)
         zones = await self._zones(actor)
         now = self.clock.now()

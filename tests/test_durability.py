@@ -216,3 +216,9 @@ def test_kill_9_mid_burst_keeps_every_confirmed_grade_with_its_card(tmp_path: Pa
         db, "SELECT g.post_id FROM grades g JOIN review_cards c ON c.platform = g.platform AND "
             "c.user_id = g.user_id AND c.question_id = g.question_id")}
     assert graded == with_cards  # no grade without its card, confirmed or not
+
+
+async def test_the_home_summary_refuses_a_malformed_actor(core: Core, db_path: Path) -> None:
+    reply = await core.home_summary(Actor(PLATFORM, TEAM, "U\x00", "x"))
+    assert reply.is_error and "malformed" in reply.text
+    assert scalar(db_path, "SELECT COUNT(*) FROM users") == 0
