@@ -30,12 +30,12 @@ from bot.bank.model import DIFFICULTIES, TOPICS, Question
 from bot.clock import ManualClock, iso
 from bot.commands.args import QuizArgs
 from bot.commands.events import Actor, Place
+from bot.practice.grade_writer import GradeRequest, GradeWriter
 from bot.practice.periods import local_date, month_key, week_key
 from bot.practice.points import points_for
 from bot.practice.service import PracticeService
 from bot.store import boards
 from bot.store.db import upgrade_database
-from bot.store.grade_writer import GradeRequest, GradeWriter
 from bot.store.store import Store
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
@@ -150,7 +150,7 @@ def seed_leaderboard(path: Path, users: int, grades: int) -> None:
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("BEGIN")
     conn.execute("DROP TRIGGER grades_mark_day")
-    conn.execute("DROP TRIGGER scores_level_new")
+    conn.execute("DROP TRIGGER IF EXISTS scores_level_new")
     conn.executemany(
         "INSERT INTO posts (id, platform, team_id, channel_id, kind, user_id, question_id, status, created_at) "
         "VALUES (?, 'bench', 'BIG', 'C1', 'quiz', 'seed', 'q', 'posted', ?)",

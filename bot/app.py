@@ -10,8 +10,8 @@ from pathlib import Path
 from bot.bank.loader import load_bank
 from bot.clock import Clock, SystemClock
 from bot.core import Core
+from bot.practice.grade_writer import GradeWriter
 from bot.resources import questions_dir
-from bot.store.grade_writer import GradeWriter
 from bot.store.store import Store
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -19,22 +20,31 @@ from bot.commands.args import (
     parse_quiz,
     parse_streak,
 )
-from bot.commands.events import Actor, ButtonPress, Command, Reaction
 from bot.commands.help import HELP_TEXT, QOTD_HELP
 from bot.commands.replies import Reply, error, info
+from bot.domain.events import Actor, ButtonPress, Command, Place, Reaction
+from bot.domain.records import PostRow
+from bot.practice.grade_writer import GradeWriter
 from bot.practice.periods import local_date, local_midnight, month_key, week_key, week_start, zone
 from bot.practice.service import PracticeService, Timezones, streak_line
 from bot.practice.streaks import as_of
 from bot.qotd.ports import Outbound
 from bot.qotd.service import QotdService, format_board
 from bot.store import boards
-from bot.store.grade_writer import GradeWriter
-from bot.store.store import Store
+from bot.store.store import DatabaseUnavailableError, Store
 
 log = logging.getLogger(__name__)
 ADMIN_ONLY = ("Only server admins (Manage Server on Discord, workspace admins or owners on Slack) or people on "
               "this team's /qotd allow-list can change the question of the day.")
 QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "reload", "help")
+DATABASE_GONE = ("I can't save anything right now: my database file went missing or was replaced. Nothing was "
+                 "recorded; the bot's operator has been alerted in the log.")
+OTHER_TEAM = "That question belongs to another team: you can only use the buttons of your own team's questions."
+NOT_AVAILABLE = "That question is no longer available. Start a new one with `/quiz`."
+BAD_IDENTITY = "I couldn't tell who you are from this request (a malformed user, team or channel id), so I ignored it."
+# Platform ids are short (Slack U0123ABCD, Discord snowflakes of up to 20 digits); names are bounded too.
+MAX_ID_LENGTH = 64
+MAX_NAME_LENGTH = 256
 
 
 class Core:
@@ -93,19 +103,75 @@ class Core:
     async def is_new_event(self, platform: str, event_id: str) -> bool:
         return await self.store.is_new_event(platform, event_id, self.clock.now())
 
+    async def _is_repeat(self, kind: str, actor: Actor, event_id: str | None) -> bool:
+        """The one duplicate-event filter: True for an event id already handled (a redelivery or a replay).
+
+        Ids are namespaced by kind so they never collide with ids an adapter still records itself.
+        """
+        if not event_id:
+            return False
+        return not await self.store.is_new_event(actor.platform, f"{kind}:{event_id}", self.clock.now())
+
+    async def check_health(self) -> str | None:
+        """None when the database is the file we opened and answers a query; else what is wrong (for /healthz)."""
+        return await self.store.health()
+
+    async def post_team(self, post_id: int) -> str | None:
+        """The team a post belongs to (adapters render DM buttons with it), or None for an unknown post."""
+        post = await self.store.get_post(post_id)
+        return post.team_id if post else None
+
+    async def latest_qotd(self, place: Place) -> PostRow | None:
+        """The latest question of the day posted in a channel."""
+        return await self.store.latest_qotd(place)
+
+    async def team_admin_ids(self, platform: str, team_id: str) -> list[str]:
+        """The team's /qotd allow-list."""
+        return await self.store.team_admin_ids(platform, team_id)
+
     async def note_unreachable(self, actor: Actor, text: str) -> None:
         """Keep a notice for a user we could not DM; it leads their next command's reply."""
         await self.store.ensure_user(actor.platform, actor.user_id, actor.display_name, self.clock.now())
         await self.store.set_user_field(actor.platform, actor.user_id, "pending_notice", text)
 
     async def tick(self) -> None:
-        """The minutely scheduled work, then a passive WAL checkpoint."""
+        """The minutely scheduled work, then forgetting old event ids and a passive WAL checkpoint."""
         await self.qotd.tick()
+        await self.store.prune_events(self.clock.now())
         await self.store.checkpoint()
 
     # --- inbound events ---------------------------------------------------------------------------
 
     async def handle_command(self, command: Command) -> list[Reply]:
+        """A slash command's replies ([] for a repeated delivery)."""
+        return await self._guarded(command.actor, command.place, "command", command.event_id,
+                                   lambda: self._command(command))
+
+    async def handle_button(self, press: ButtonPress) -> list[Reply]:
+        """A button click's replies ([] for a repeated delivery)."""
+        return await self._guarded(press.actor, press.place, "button", press.event_id, lambda: self._button(press))
+
+    async def handle_reaction(self, reaction: Reaction) -> list[Reply]:
+        """👀 on a question-of-the-day post: the answer, privately, with grade buttons."""
+        if reaction.emoji not in ("eyes", "👀"):
+            return []
+        return await self._guarded(reaction.actor, reaction.place, "reaction", reaction.event_id,
+                                   lambda: self._reaction(reaction))
+
+    async def _guarded(self, actor: Actor, place: Place, kind: str, event_id: str | None,
+                       handle: Callable[[], Awaitable[list[Reply]]]) -> list[Reply]:
+        """Checks every inbound event passes: sane ids, not a repeat, a database to write to."""
+        if not _valid_identity(actor, place):
+            log.warning("refused a %s with a malformed actor or place", kind)
+            return [error(BAD_IDENTITY)]
+        try:
+            if await self._is_repeat(kind, actor, event_id):
+                return []
+            return await handle()
+        except DatabaseUnavailableError:
+            return [error(DATABASE_GONE)]
+
+    async def _command(self, command: Command) -> list[Reply]:
         handlers: dict[str, Callable[[Command], Awaitable[list[Reply]]]] = {
             "quiz": self._quiz, "answer": self._answer, "streak": self._streak, "leaderboard": self._leaderboard,
             "topics": self._topics, "qotd": self._qotd, "help": self._help,
@@ -121,14 +187,16 @@ class Core:
             replies = [error(str(exc))]
         return [info(notice), *replies] if notice else replies
 
-    async def handle_button(self, press: ButtonPress) -> list[Reply]:
+    async def _button(self, press: ButtonPress) -> list[Reply]:
         post = await self.store.get_post(press.post_id)
-        if not press.actor.team_id and post is not None:
-            # A click in a direct message carries no team: it belongs to the team of the question's post.
+        if not press.actor.team_id and press.in_dm and post is not None:
+            # A click in a direct message carries no team (the adapter says so): it belongs to the post's team.
             press = replace(press, actor=replace(press.actor, team_id=post.team_id),
                             place=replace(press.place, team_id=post.team_id))
-        if not press.actor.team_id:
-            return [error("That question is no longer available. Start a new one with `/quiz`.")]
+        if not press.actor.team_id or post is None:
+            return [error(NOT_AVAILABLE)]
+        if post.platform == press.actor.platform and post.team_id != press.actor.team_id:
+            return [error(OTHER_TEAM)]
         await self._register(press.actor)
         checked = await self.practice.check_access(press.actor, post)
         if isinstance(checked, Reply):
@@ -143,13 +211,11 @@ class Core:
                 await self.practice.draw(press.actor, press.place, parse_quiz([question.topic]))
         if press.action in ("again", "hard", "good", "easy"):
             zones = await self._zones(press.actor)
-            return [await self.practice.grade(press.actor, post, question, press.action, zones)]
+            return [await self.practice.grade(press.actor, post, question, press.action, zones,
+                                              occurred_at=press.occurred_at)]
         return [error("That button is not one I know.")]
 
-    async def handle_reaction(self, reaction: Reaction) -> list[Reply]:
-        """👀 on a question-of-the-day post: the answer, privately, with grade buttons."""
-        if reaction.emoji not in ("eyes", "👀"):
-            return []
+    async def _reaction(self, reaction: Reaction) -> list[Reply]:
         post = await self.store.post_by_message(reaction.actor.platform, reaction.message_id)
         if post is None:
             return []
@@ -175,7 +241,7 @@ class Core:
 
     async def _zones(self, actor: Actor) -> Timezones:
         settings = await self.store.user_settings(actor.platform, actor.user_id)
-        return Timezones(user=settings[1] if settings else None,
+        return Timezones(user=settings.timezone if settings else None,
                          team=await self.store.team_timezone(actor.platform, actor.team_id))
 
     async def _quiz(self, command: Command) -> list[Reply]:
@@ -269,6 +335,8 @@ class Core:
 
     async def home_summary(self, actor: Actor) -> Reply:
         """The user's dashboard: streak and freezes, due reviews, this week's rank, per-topic progress."""
+        if not _valid_identity(actor, Place(actor.platform, actor.team_id, "")):
+            return error(BAD_IDENTITY)
         await self._register(actor)
         zones = await self._zones(actor)
         now = self.clock.now()
@@ -288,3 +356,19 @@ class Core:
             lines.append(f"• {TOPIC_TITLES[topic]}: {done}/{self.bank.count(topic)}"
                          + (f" · {round(share * 100)}%" if done else ""))
         return info("\n".join(lines), title="Your practice")
+
+
+def _valid_id(value: str, *, required: bool = True) -> bool:
+    if not value:
+        return not required
+    return len(value) <= MAX_ID_LENGTH and value.isprintable()
+
+
+def _valid_identity(actor: Actor, place: Place) -> bool:
+    """Ids short and printable (no NUL or other control characters); a display name without control characters (NUL included)."""
+    name_ok = len(actor.display_name) <= MAX_NAME_LENGTH and \
+        not any(unicodedata.category(c) == "Cc" for c in actor.display_name)
+    return (name_ok and _valid_id(actor.platform) and _valid_id(actor.user_id) and _valid_id(actor.team_id, required=False)
+            and _valid_id(place.platform) and _valid_id(place.team_id, required=False)
+            and _valid_id(place.channel_id, required=False)
+            and (actor.platform_timezone is None or _valid_id(actor.platform_timezone)))

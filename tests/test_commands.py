@@ -217,3 +217,54 @@ def test_random_single_values_raise_nothing_but_argument_error(text: str) -> Non
             parser(text)
         except ArgumentError as exc:
             assert str(exc)
+
+
+# --- bounded input (issue 15 probe 10) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "9" * 30, "1" + "0" * 4400])
+def test_huge_reminder_hours_get_a_clear_error(value: str) -> None:
+    with pytest.raises(ArgumentError, match="Reminder must be a number of hours"):
+        parse_streak([f"remind={value}"])
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "9" * 5000 + "h", "9" * 30 + "d"])
+def test_huge_reveal_delays_get_a_clear_error(value: str) -> None:
+    with pytest.raises(ArgumentError, match="at most 7 days"):
+        parse_qotd_setup(["09:00", f"reveal={value}"])
+    with pytest.raises(ArgumentError):
+        parse_duration_minutes(value)
+
+
+def test_an_unknown_huge_duration_is_not_echoed_in_full() -> None:
+    with pytest.raises(ArgumentError) as caught:
+        parse_duration_minutes("x" * 5000)
+    assert len(str(caught.value)) < 200
+
+
+async def test_a_5000_digit_reminder_through_the_core_is_a_clear_private_error(core: Core) -> None:
+    replies = await run(core, make_actor(), "streak remind=" + "9" * 5000)
+    assert replies[0].is_error and replies[0].private and "Reminder must be" in replies[0].text
+    replies = await run(core, make_actor(admin=True), "qotd setup 09:00 UTC reveal=" + "9" * 5000)
+    assert replies[0].is_error and "at most 7 days" in replies[0].text
+
+
+@pytest.mark.parametrize("custom_id", ["mlq:good:" + "9" * 30, f"mlq:good:{2**63}", "mlq:good:" + "1" * 5000,
+                                       "mlq:good:-1", "mlq:good:+1", "mlq:good:١٢"])
+def test_custom_ids_with_huge_or_odd_post_ids_are_not_ours(custom_id: str) -> None:
+    from bot.commands.replies import parse_custom_id
+
+    assert parse_custom_id(custom_id) is None
+
+
+def test_the_largest_rowid_still_parses() -> None:
+    from bot.commands.replies import parse_custom_id
+
+    assert parse_custom_id(f"mlq:good:{2**63 - 1}") == ("good", 2**63 - 1)
+    assert parse_custom_id("mlq:reveal:12") == ("reveal", 12)
+
+
+async def test_quiz_help_is_parsed_in_one_place(core: Core) -> None:
+    """`/quiz help` and `/help` give the same text: parse_quiz sees the word, the core answers it."""
+    assert parse_quiz(["help"]).help
+    assert texts(await run(core, make_actor(), "quiz help")) == texts(await run(core, make_actor(), "help"))

@@ -152,7 +152,7 @@ async def test_forged_button_ids_are_checked_against_who_clicks(core: Core) -> N
     assert sqlite3.connect(core.store.path).execute("SELECT COUNT(*) FROM grades").fetchone() == (0,)
 
 
-@pytest.mark.parametrize("evil", HOSTILE[:4])
+@pytest.mark.parametrize("evil", [*HOSTILE[:2], HOSTILE[3]])
 async def test_sql_metacharacters_in_every_text_field_are_stored_literally(core: Core, evil: str) -> None:
     who = Actor("test", f"T{evil}", f"U{evil}", f"name {evil}", True, None)
     where = Place("test", f"T{evil}", f"C{evil}")
@@ -215,11 +215,55 @@ async def test_a_button_clicked_in_a_direct_message_belongs_to_the_posts_team(co
     who, where = actor(), place()
     post_id = await quiz_post(core, who, where)
     in_dm = Actor("test", "", who.user_id, who.display_name)
-    replies = await core.handle_button(ButtonPress(in_dm, Place("test", "", "D1"), "good", post_id))
+    replies = await core.handle_button(ButtonPress(in_dm, Place("test", "", "D1"), "good", post_id, in_dm=True))
     assert "Graded **Good**" in replies[0].text
     db = sqlite3.connect(core.store.path)
     assert db.execute("SELECT team_id FROM grades").fetchall() == [("T1",)]
     assert db.execute("SELECT COUNT(*) FROM teams WHERE team_id = ''").fetchone() == (0,)
+
+
+async def test_a_press_without_a_team_outside_a_dm_is_refused(core: Core) -> None:
+    """Issue 15 probe 9: a forged payload with no team no longer takes the post's team."""
+    who, where = actor(), place()
+    post_id = await quiz_post(core, who, where)
+    foreign = Actor("test", "", who.user_id, who.display_name)
+    replies = await core.handle_button(ButtonPress(foreign, Place("test", "", "C9"), "good", post_id))
+    assert replies[0].is_error and "no longer available" in replies[0].text
+    assert sqlite3.connect(core.store.path).execute("SELECT COUNT(*) FROM grades").fetchone() == (0,)
+
+
+async def test_a_press_from_another_team_is_refused_with_a_clear_message(core: Core) -> None:
+    who, where = actor(), place()
+    post_id = await quiz_post(core, who, where)
+    intruder = Actor("test", "T2", who.user_id, who.display_name)
+    replies = await core.handle_button(ButtonPress(intruder, Place("test", "T2", "C1"), "good", post_id))
+    assert replies[0].is_error and "belongs to another team" in replies[0].text
+    assert sqlite3.connect(core.store.path).execute("SELECT COUNT(*) FROM grades").fetchone() == (0,)
+    assert await core.post_team(post_id) == "T1"
+    assert await core.post_team(10**9) is None
+
+
+@pytest.mark.parametrize("field", ["user", "team", "channel", "name", "long"])
+async def test_nul_bytes_control_characters_and_overlong_ids_are_refused_and_never_stored(
+    core: Core, field: str
+) -> None:
+    user, team, channel, name = "U1", "T1", "C1", "Ann"
+    if field == "user":
+        user = "a\x00b"
+    elif field == "team":
+        team = "T\x07"
+    elif field == "channel":
+        channel = "C\n1"
+    elif field == "name":
+        name = "Ann\x00"
+    else:
+        user = "U" * 5000
+    replies = await core.handle_command(Command(Actor("test", team, user, name), Place("test", team, channel),
+                                                "quiz", ()))
+    assert len(replies) == 1 and replies[0].is_error and "malformed" in replies[0].text
+    db = sqlite3.connect(core.store.path)
+    assert db.execute("SELECT COUNT(*) FROM users").fetchone() == (0,)
+    assert db.execute("SELECT COUNT(*) FROM posts").fetchone() == (0,)
 
 
 @pytest.mark.parametrize("word", ["channel", "@here", "<!everyone>", "everyone"])

@@ -183,3 +183,30 @@ async def test_weekly_leaderboard_post_on_monday_after_the_local_time(core: Core
     assert "Last week's leaderboard (week of 23 Nov)" in text
     assert "🥇 Bo — 4 pts (2 graded)" in text and "🥈 Ann — 3 pts (1 graded)" in text
     assert not posts[0].reply.private and posts[0].place.channel_id == "C1"
+
+
+async def test_totals_and_levels_kept_in_python_match_the_grades(core: Core, db_path: Path) -> None:
+    """Issue 15: leaderboard bookkeeping in one place. After a burst of concurrent first grades and regrades,
+    every total equals the sum of its grades and the level histogram counts exactly the players at each score."""
+    import asyncio
+
+    from bot.commands.events import ButtonPress
+    from tests.conftest import make_place
+
+    rng = random.Random(5)
+    people = [make_actor(f"u{i}") for i in range(12)]
+    posts = {p.user_id: [card_post_id(await run(core, p, "quiz")) for _ in range(3)] for p in people}
+    clicks = [ButtonPress(p, make_place(), rng.choice(["again", "hard", "good", "easy"]), rng.choice(posts[p.user_id]))
+              for p in people for _ in range(6)]
+    await asyncio.gather(*(core.handle_button(c) for c in clicks))
+    totals = query(db_path, "SELECT user_id, points, grades FROM scores WHERE period = 'all' ORDER BY user_id")
+    expected = query(db_path, "SELECT user_id, SUM(points), COUNT(*) FROM grades GROUP BY user_id ORDER BY user_id")
+    assert totals == expected
+    for period_rows in ("all",):
+        levels = query(db_path, "SELECT points, users FROM score_levels WHERE period = ? AND users > 0 "
+                                "ORDER BY points", (period_rows,))
+        counted = query(db_path, "SELECT points, COUNT(*) FROM scores WHERE period = ? GROUP BY points "
+                                 "ORDER BY points", (period_rows,))
+        assert levels == counted
+    assert query(db_path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND "
+                          "(tbl_name = 'scores' OR sql LIKE '%scores%')") == [(0,)]

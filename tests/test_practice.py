@@ -336,3 +336,69 @@ async def test_reloading_a_broken_bank_keeps_the_current_one(tmp_path: Path, clo
         assert len(core.bank) == before + 1
         replies = await run(core, make_actor("alice"), "quiz sql hard")
         assert card_question(replies) == "sql-extra-1"
+
+
+# --- the grading rules as one pure function (no database) -----------------------------------------
+
+
+def _request(grade: str, *, post: int = 1, user: str = "U1", points: float | None = None,
+             occurred: int | None = None, day: int = 23):
+    from datetime import UTC, date, datetime
+
+    from bot.domain.grades import GradeRequest
+
+    at = datetime(2026, 11, day, 12, tzinfo=UTC)
+    return GradeRequest(post_id=post, platform="test", team_id="T1", user_id=user, question_id=f"q{post}",
+                        topic="pytorch", grade=grade, points=points_for("medium", grade) if points is None else points,
+                        graded_at=at, local_date=date(2026, 11, day), week_key="w:2026-11-23", month_key="m:2026-11",
+                        occurred_at=None if occurred is None else at + timedelta(seconds=occurred))
+
+
+def _decide(batch, grades=None):  # type: ignore[no-untyped-def]
+    from fsrs import Scheduler
+
+    from bot.domain.grades import GradeState
+    from bot.practice.grading import decide
+
+    return decide(batch, GradeState(grades or {}, {}, {}), Scheduler(enable_fuzzing=False))
+
+
+def test_only_a_first_grade_scores_and_advances_the_streak() -> None:
+    plan = _decide([_request("good"), _request("easy")])
+    first = [c for c in plan.scores if c.first]
+    assert sorted(c.period for c in first) == ["all", "m:2026-11", "w:2026-11-23"]
+    assert all(c.points == 2.0 for c in first)
+    assert [r.previous for r in plan.results] == [None, "good"]
+    assert plan.streaks[("test", "T1", "U1")].current == 1
+    assert [c for c in plan.scores if not c.first] == []  # good -> easy: same points, no move
+
+
+def test_a_regrade_moves_the_first_grades_totals_by_the_difference() -> None:
+    from bot.domain.grades import StoredGrade
+
+    stored = {(1, "test", "U1"): StoredGrade("good", 2.0, "T1", "w:2026-11-16", "m:2026-11")}
+    plan = _decide([_request("again")], stored)
+    moves = [c for c in plan.scores if not c.first]
+    assert {(c.period, c.points) for c in moves} == {("all", -2.0), ("w:2026-11-16", -2.0), ("m:2026-11", -2.0)}
+    assert plan.results[0].previous == "good" and plan.streaks == {}
+    assert len(plan.cards) == 1
+
+
+def test_a_repeated_grade_changes_nothing_not_even_the_card() -> None:
+    from bot.domain.grades import StoredGrade
+
+    stored = {(1, "test", "U1"): StoredGrade("good", 2.0, "T1", "w:2026-11-23", "m:2026-11")}
+    plan = _decide([_request("good"), _request("good")], stored)
+    assert plan.grades == [] and plan.scores == [] and plan.cards == []
+    assert [r.previous for r in plan.results] == ["good", "good"] and not plan.results[0].stale
+
+
+def test_an_older_click_never_overrides_a_newer_grade_in_the_rules() -> None:
+    plan = _decide([_request("good", occurred=10), _request("again", occurred=5), _request("hard", occurred=20)])
+    assert [(r.previous, r.stale) for r in plan.results] == [(None, False), ("good", True), ("good", False)]
+    assert [g.grade for g in plan.grades] == ["good", "hard"]
+
+
+def test_every_grade_that_changes_something_reviews_the_card() -> None:
+    plan = _decide([_request("again", post=1), _request("good", post=2), _request("easy", post=1)])
+    assert {c.key for c in plan.cards} == {("test", "U1", "q1"), ("test", "U1", "q2")}

@@ -12,7 +12,8 @@ from datetime import time
 from rapidfuzz import process
 
 from bot.bank.model import DIFFICULTIES, TOPICS
-from bot.practice.periods import resolve_timezone
+from bot.domain.periods import resolve_timezone
+from bot.domain.schedule import WEEKDAYS
 
 TOPIC_ALIASES: dict[str, str] = {
     "ml": "ml-fundamentals", "fundamentals": "ml-fundamentals", "machine-learning": "ml-fundamentals",
@@ -30,11 +31,12 @@ DIFFICULTY_ALIASES = {"beginner": "easy", "basic": "easy", "intermediate": "medi
 ANY_WORDS = {"any", "all", "*"}
 PERIODS = {"week": "week", "weekly": "week", "month": "month", "monthly": "month", "all": "all",
            "alltime": "all", "all-time": "all", "ever": "all"}
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_SETS = {"daily": WEEKDAYS, "everyday": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:],
              "weekend": WEEKDAYS[5:]}
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 _DURATION = re.compile(r"^(\d+)\s*(m|min|h|hr|hours?|d|days?)?$")
+# No setting needs more digits than this; longer numbers are refused before int() (which raises past 4,300).
+MAX_DIGITS = 6
 
 
 class ArgumentError(ValueError):
@@ -43,6 +45,11 @@ class ArgumentError(ValueError):
 
 def topics_help() -> str:
     return "Topics: " + ", ".join(TOPICS) + " (or any)."
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    """Echo at most `limit` characters of what the user typed."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -204,7 +211,7 @@ def parse_streak(words: tuple[str, ...] | list[str]) -> StreakArgs:
         elif key == "remind":
             if value.lower() in ("off", "no", "0", "none"):
                 off = True
-            elif value.isascii() and value.isdigit() and 1 <= int(value) <= 23:  # '²'.isdigit() is True
+            elif value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS and 1 <= int(value) <= 23:  # '²'.isdigit() is True
                 remind = int(value)
             else:
                 raise ArgumentError("Reminder must be a number of hours before your midnight, 1 to 23, or `off`.")
@@ -264,7 +271,9 @@ def parse_duration_minutes(text: str) -> int:
     """'12h', '90m', '1d', '30' (minutes) -> minutes, 0 to 7 days."""
     match = _DURATION.match(text.strip().lower())
     if not match:
-        raise ArgumentError(f"Unknown duration `{text}`. Use minutes or hours such as 90m, 12h or 1d.")
+        raise ArgumentError(f"Unknown duration `{_shorten(text)}`. Use minutes or hours such as 90m, 12h or 1d.")
+    if len(match.group(1)) > MAX_DIGITS:
+        raise ArgumentError("The reveal delay can be at most 7 days.")
     amount, unit = int(match.group(1)), (match.group(2) or "m")[0]
     minutes = amount * {"m": 1, "h": 60, "d": 1440}[unit]
     if minutes > 7 * 1440:

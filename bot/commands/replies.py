@@ -9,6 +9,7 @@ from bot.bank.model import Question
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 CUSTOM_ID_PREFIX = "mlq"
+MAX_POST_ID = 2**63 - 1
 # The one apology every adapter shows when something failed on our side (never the exception text).
 APOLOGY = "Something went wrong on my side. Please try again in a moment."
 
@@ -56,10 +57,11 @@ def parse_custom_id(custom_id: str) -> tuple[str, int] | None:
     parts = custom_id.split(":")
     if len(parts) != 3 or parts[0] != CUSTOM_ID_PREFIX or parts[1] not in BUTTON_LABELS:
         return None
-    try:
-        return parts[1], int(parts[2])
-    except ValueError:
+    number = parts[2]
+    # Post ids are SQLite rowids (63-bit): anything longer or larger is not one of ours.
+    if not (number.isascii() and number.isdigit() and len(number) <= 19) or int(number) > MAX_POST_ID:
         return None
+    return parts[1], int(number)
 
 
 def question_buttons(post_id: int) -> tuple[Button, ...]:

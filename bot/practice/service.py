@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.bank.loader import Bank
 from bot.bank.model import TOPIC_TITLES, Question
 from bot.clock import Clock
 from bot.commands.args import QuizArgs
-from bot.commands.events import Actor, Place
 from bot.commands.replies import (
     Button,
     QuestionCard,
@@ -18,13 +18,15 @@ from bot.commands.replies import (
     grade_buttons,
     question_buttons,
 )
+from bot.domain.events import Actor, Place
+from bot.domain.records import PostRow
+from bot.domain.streak import StreakState
 from bot.practice.draw import least_served
+from bot.practice.grade_writer import GradeRequest, GradeResult, GradeWriter
 from bot.practice.periods import local_date, month_key, week_key
 from bot.practice.points import format_points, points_for
-from bot.practice.streaks import StreakState
 from bot.store import boards
-from bot.store.grade_writer import GradeRequest, GradeResult, GradeWriter
-from bot.store.store import PostRow, Store
+from bot.store.store import Store
 
 GRADE_ACTIONS = ("again", "hard", "good", "easy")
 
@@ -137,7 +139,7 @@ class PracticeService:
         return [Reply(text="Skipped.", replace=True), *replies]
 
     async def grade(self, actor: Actor, post: PostRow, question: Question, grade: str,
-                    zones: Timezones) -> Reply:
+                    zones: Timezones, *, occurred_at: datetime | None = None) -> Reply:
         now = self.clock.now()
         points = points_for(question.difficulty, grade)
         result: GradeResult = await self.writer.submit(GradeRequest(
@@ -145,8 +147,12 @@ class PracticeService:
             question_id=question.id, topic=question.topic, grade=grade, points=points, graded_at=now,
             local_date=local_date(now, zones.for_streaks(actor)),
             week_key=week_key(now, zones.for_team()), month_key=month_key(now, zones.for_team()),
+            occurred_at=occurred_at,
         ))
-        if result.previous == grade:
+        if result.stale:
+            head = (f"That click is older than your latest grade (**{(result.previous or grade).title()}**), "
+                    "so I kept the latest one — nothing changed.")
+        elif result.previous == grade:
             head = f"You already graded this **{grade.title()}** — nothing changed."
         elif result.previous:
             head = (f"Changed your grade from **{result.previous.title()}** to **{grade.title()}**: "

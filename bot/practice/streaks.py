@@ -9,20 +9,13 @@ Today is never "missed": the user still has until local midnight.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
+
+from bot.domain.streak import StreakState
 
 FREEZE_EVERY = 7
 MAX_FREEZES = 2
-
-
-@dataclass(frozen=True, slots=True)
-class StreakState:
-    current: int = 0
-    best: int = 0
-    freezes: int = 0
-    freezes_used: int = 0
-    last_date: date | None = None
 
 
 def advance(state: StreakState, day: date) -> StreakState:

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from bot.commands.args import WEEKDAYS
-from bot.commands.events import Place
-from bot.practice.periods import zone
+from bot.domain.periods import zone
+from bot.domain.schedule import DEFAULT_REVEAL_MINUTES, WEEKDAYS, Schedule
 
-DEFAULT_REVEAL_MINUTES = 720
+__all__ = ["DEFAULT_GRACE", "DEFAULT_REVEAL_MINUTES", "Schedule", "describe", "latest_occurrence", "next_fire",
+           "occurrence_on"]
 DEFAULT_GRACE = timedelta(hours=1)
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    place: Place
-    local_time: time
-    timezone: str
-    weekdays: tuple[str, ...] = WEEKDAYS[:5]
-    topics: tuple[str, ...] = ()
-    difficulty: str | None = None
-    reveal_minutes: int = DEFAULT_REVEAL_MINUTES
-    use_thread: bool = True
-    mention: str | None = None
-    paused: bool = False
-    paused_reason: str | None = None
-    weekly_board: bool = False
-    cycle: int = 0
-    created_by: str = ""
-    active_since: datetime | None = None
 
 
 def occurrence_on(schedule: Schedule, day: date) -> datetime:

@@ -1,4 +1,4 @@
-"""Leaderboard, streak and review queries (reads only; writes happen in the grade writer and SQL triggers)."""
+"""Leaderboard, streak and review queries (reads only; grades, totals and levels are written by Store.apply_grades)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.clock import iso
-from bot.practice.streaks import StreakState
+from bot.domain.streak import StreakState
 from bot.store.store import Store
 
 

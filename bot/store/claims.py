@@ -14,7 +14,7 @@ from bot.clock import iso
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from bot.commands.events import Place
+    from bot.domain.events import Place
     from bot.store.store import Store
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from bot.clock import iso, parse_iso
-from bot.commands.events import Place
-from bot.qotd.schedule import Schedule
+from bot.domain.events import Place
+from bot.domain.schedule import Schedule
 from bot.store.store import Store
 
 _COLUMNS = (

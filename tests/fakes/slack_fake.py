@@ -374,7 +374,7 @@ def slash_command_form(
     response_url: str,
     channel_id: str = "C0001",
     team_id: str = TEAM_ID,
-    trigger_id: str = "trig-1",
+    trigger_id: str | None = None,
 ) -> dict[str, str]:
     """The form fields of a slash command request."""
     return {
@@ -390,8 +390,16 @@ def slash_command_form(
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": trigger_id,
+        "trigger_id": trigger_id or _new_trigger_id(),
     }
+
+
+_TRIGGERS = itertools.count(1)
+
+
+def _new_trigger_id() -> str:
+    """Slack gives every interaction its own trigger_id (a retry of the same request repeats it)."""
+    return f"trig-{next(_TRIGGERS)}"
 
 
 def block_action_payload(
@@ -403,7 +411,7 @@ def block_action_payload(
     team_id: str = TEAM_ID,
     message_ts: str = "1700000000.000001",
     ephemeral: bool = True,
-    trigger_id: str = "trig-2",
+    trigger_id: str | None = None,
 ) -> dict[str, Any]:
     """A block_actions interaction payload for one button click."""
     return {
@@ -418,7 +426,7 @@ def block_action_payload(
             "channel_id": channel_id,
             "is_ephemeral": ephemeral,
         },
-        "trigger_id": trigger_id,
+        "trigger_id": trigger_id or _new_trigger_id(),
         "channel": {"id": channel_id, "name": "general"},
         "message": None if ephemeral else {"type": "message", "ts": message_ts, "text": "question"},
         "response_url": response_url,

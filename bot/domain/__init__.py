@@ -1,0 +1,1 @@
+"""Plain domain types shared by every layer. This package imports nothing else of the project."""
