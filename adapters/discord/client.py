@@ -257,7 +257,8 @@ class QuizBot(discord.AutoShardedClient):
         try:
             yield
         finally:
-            self._inflight.discard(task)  # type: ignore[arg-type]
+            if task is not None:
+                self._inflight.discard(task)
 
     async def close(self) -> None:
         """Let in-flight interactions finish answering (up to DRAIN_SECONDS), then disconnect."""

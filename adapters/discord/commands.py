@@ -49,7 +49,7 @@ class CommandHandler(Protocol):
 
 
 def _handler(interaction: discord.Interaction[Any]) -> CommandHandler:
-    return interaction.client  # type: ignore[return-value]
+    return interaction.client
 
 
 # ----- autocomplete -----------------------------------------------------------------------------------------

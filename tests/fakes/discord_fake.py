@@ -915,6 +915,8 @@ class FakeDiscord:
 
     @staticmethod
     def _apply_edit(message: Message, body: Any) -> None:
+        """Apply an edit as Discord does: only the keys present change (an edit without `components` keeps
+        the old buttons, without `embeds` the old embeds); a key sent as null or [] clears that field."""
         body = body or {}
         message.edits += 1
         for key in ("content", "embeds", "components", "allowed_mentions"):
