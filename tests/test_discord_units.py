@@ -9,7 +9,6 @@ import discord
 import pytest
 
 from adapters.discord.commands import timezone_autocomplete, topic_autocomplete, topics_autocomplete
-from adapters.discord.dedupe import RecentIds
 from adapters.discord.outbound import role_id_of, thread_name
 from adapters.discord.permissions import missing_permissions
 from adapters.discord.render import render_reply
@@ -107,14 +106,6 @@ def test_missing_permissions_names_what_discord_shows() -> None:
     ]
     assert missing_permissions(perms, threads=False) == ["Embed Links"]
     assert missing_permissions(discord.Permissions.all(), threads=True) == []
-
-
-def test_recent_ids_forget_the_oldest() -> None:
-    seen = RecentIds(capacity=2)
-    assert seen.first_time("a") and seen.first_time("b")
-    assert not seen.first_time("a")
-    assert seen.first_time("c") and seen.first_time("a")  # 'a' was evicted by 'c'
-    assert len(seen) == 2
 
 
 def _interaction() -> Any:
