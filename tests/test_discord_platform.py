@@ -8,6 +8,7 @@ Each test drives the real discord.py and the real core against the fake, and ass
 # ruff: noqa: F811  (pytest fixtures imported from test_discord_adapter are used as arguments)
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,11 +19,19 @@ import pytest
 
 from adapters.discord.translate import button_of
 from tests.fakes.discord_fake import (
+    ADMIN_ID,
+    BOT_PERMISSIONS,
+    BOT_ROLE_ID,
+    GENERAL_ID,
     GUILD_ID,
     MEMBER_ID,
+    MENTION_EVERYONE,
     QOTD_ID,
+    QUIET_ROLE_ID,
+    STUDY_ROLE_ID,
     FakeDiscord,
     Message,
+    run_bot,
 )
 from tests.test_discord_adapter import (  # noqa: F401
     BANK,
@@ -193,3 +202,67 @@ def test_button_press_says_in_dm_only_for_a_dm_with_the_bot() -> None:
     assert not in_guild.in_dm and in_guild.actor.team_id == str(GUILD_ID)
     # A user-installed app in a group DM has no guild either, but it is not the bot's DM.
     assert not button_of(_click(None, discord.ChannelType.group), "good", 7).in_dm
+
+
+# ----- role mentions that ping ------------------------------------------------------------------------------
+
+
+async def _setup_with_mention(fake: FakeDiscord, role_id: int) -> list[Message]:
+    opts = {"time": "09:00", "tz": "Europe/Berlin", "days": "mon-fri", "topics": "sql", "channel": QOTD_ID,
+            "mention": role_id}
+    record = await fake.slash("qotd", opts, subcommand="setup", user_id=ADMIN_ID, channel_id=GENERAL_ID)
+    await answered(fake, record)
+    await asyncio.sleep(0.1)  # a note, if any, follows the confirmation
+    return fake.replies_to(record)
+
+
+async def _post_now(core: Any, clock: Any, fake: FakeDiscord) -> Message:
+    clock.set(datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC))
+    await core.tick()
+    [post] = fake.channel_messages(QOTD_ID)
+    return post
+
+
+async def test_unmentionable_role_is_saved_with_a_private_note_on_what_to_change(
+    fake: FakeDiscord, bot: Any, core: Any, clock: Any, db_path: Path
+) -> None:
+    confirmation, note = await _setup_with_mention(fake, QUIET_ROLE_ID)
+    assert "set up" in confirmation.text()
+    assert note.ephemeral
+    assert "@readers" in note.text() and "notify nobody" in note.text()
+    assert "Allow anyone to @mention this role" in note.text()
+    assert "Mention @everyone, @here and All Roles" in note.text().replace("\u200b", "")
+    # Saved anyway: the posts still work, and fixing the role later needs no second setup.
+    assert rows(db_path, "SELECT mention FROM schedules") == [(str(QUIET_ROLE_ID),)]
+    post = await _post_now(core, clock, fake)
+    assert post.content == f"<@&{QUIET_ROLE_ID}>" and post.pinged_roles == []  # shown, but nobody notified
+
+
+async def test_mentionable_role_gets_no_note_and_pings(
+    fake: FakeDiscord, bot: Any, core: Any, clock: Any
+) -> None:
+    [confirmation] = await _setup_with_mention(fake, STUDY_ROLE_ID)
+    assert "set up" in confirmation.text()
+    post = await _post_now(core, clock, fake)
+    assert post.pinged_roles == [STUDY_ROLE_ID]
+
+
+async def test_unmentionable_role_pings_when_the_bot_may_mention_everyone(
+    core: Any, clock: Any
+) -> None:
+    async with FakeDiscord(guild_permissions={BOT_ROLE_ID: BOT_PERMISSIONS | MENTION_EVERYONE}) as fake, \
+            run_bot(core, fake):
+        [confirmation] = await _setup_with_mention(fake, QUIET_ROLE_ID)
+        assert "set up" in confirmation.text()
+        post = await _post_now(core, clock, fake)
+        assert post.pinged_roles == [QUIET_ROLE_ID]
+
+
+async def test_refused_setup_gets_no_mention_note(fake: FakeDiscord, bot: Any, db_path: Path) -> None:
+    record = await fake.slash("qotd", {"time": "25:99", "mention": QUIET_ROLE_ID}, subcommand="setup",
+                              user_id=ADMIN_ID, channel_id=GENERAL_ID)
+    await answered(fake, record)
+    await asyncio.sleep(0.1)
+    [refusal] = fake.replies_to(record)
+    assert "notify nobody" not in refusal.text()
+    assert rows(db_path, "SELECT count(*) FROM schedules") == [(0,)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from typing import Any, Protocol
 
 import aiohttp
@@ -18,12 +18,17 @@ import discord
 from adapters.discord import respond
 from adapters.discord.commands import build_tree
 from adapters.discord.outbound import DiscordOutbound
-from adapters.discord.permissions import bot_permissions_in, missing_permissions, missing_text
+from adapters.discord.permissions import (
+    bot_permissions_in,
+    mention_problem,
+    missing_permissions,
+    missing_text,
+)
 from adapters.discord.retry import Backoff, describe, is_transient
 from adapters.discord.translate import button_of, command_of, reaction_of
 from adapters.discord.views import QuizButton
 from bot.commands.events import Actor, ButtonPress, Command, Reaction
-from bot.commands.replies import Reply, error, parse_custom_id
+from bot.commands.replies import Reply, error, info, parse_custom_id
 from bot.qotd.ports import Outbound
 
 log = logging.getLogger(__name__)
@@ -157,9 +162,19 @@ class QuizBot(discord.AutoShardedClient):
         await self._command(interaction, name, args, channel_id=channel_id)
 
     async def setup_qotd(
-        self, interaction: discord.Interaction[Any], args: tuple[str, ...], *, channel_id: int, threads: bool
+        self,
+        interaction: discord.Interaction[Any],
+        args: tuple[str, ...],
+        *,
+        channel_id: int,
+        threads: bool,
+        mention: discord.Role | None = None,
     ) -> None:
-        """`/qotd setup`: refuse early, privately, when the bot lacks permissions in the target channel."""
+        """`/qotd setup`: refuse early, privately, when the bot lacks permissions in the target channel.
+
+        A mention that would notify nobody does not block the setup (the posts still work, and the role can be
+        fixed later without running setup again): the admin gets a private note saying what to change.
+        """
         perms = bot_permissions_in(interaction.guild, channel_id)
         if perms is None and channel_id == interaction.channel_id:
             perms = interaction.app_permissions
@@ -170,7 +185,8 @@ class QuizBot(discord.AutoShardedClient):
                 ephemeral=True,
             )
             return
-        await self._command(interaction, "qotd", args, channel_id=channel_id)
+        note = mention_problem(mention, perms) if mention is not None else None
+        await self._command(interaction, "qotd", args, channel_id=channel_id, note=note)
 
     async def on_quiz_button(self, interaction: discord.Interaction[Any], action: str, post_id: int) -> None:
         """A click on any `mlq:<action>:<post_id>` button, including ones sent before a restart."""
@@ -188,10 +204,14 @@ class QuizBot(discord.AutoShardedClient):
         args: tuple[str, ...],
         *,
         channel_id: int | None,
+        note: str | None = None,
     ) -> None:
         command = command_of(interaction, name, args, channel_id=channel_id)
+        work = self.core.handle_command(command)
         with self._tracked():
-            await respond.answer(interaction, self.core.handle_command(command), defer_after=self.defer_after)
+            await respond.answer(
+                interaction, _noted(work, note) if note else work, defer_after=self.defer_after
+            )
 
     # ----- gateway events -----------------------------------------------------------------------------------
 
@@ -237,6 +257,14 @@ class QuizBot(discord.AutoShardedClient):
 
 async def _const(replies: list[Reply]) -> list[Reply]:
     return replies
+
+
+async def _noted(work: Awaitable[list[Reply]], note: str) -> list[Reply]:
+    """The core's replies plus a private note, unless the core refused (then the note would only distract)."""
+    replies = await work
+    if any(r.is_error for r in replies):
+        return replies
+    return [*replies, info(note)]
 
 
 def build_bot(core: Core, *, guild_id: int | None = None, **options: Any) -> QuizBot:

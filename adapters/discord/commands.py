@@ -42,7 +42,13 @@ class CommandHandler(Protocol):
     ) -> None: ...
 
     async def setup_qotd(
-        self, interaction: discord.Interaction[Any], args: tuple[str, ...], *, channel_id: int, threads: bool
+        self,
+        interaction: discord.Interaction[Any],
+        args: tuple[str, ...],
+        *,
+        channel_id: int,
+        threads: bool,
+        mention: discord.Role | None = None,
     ) -> None: ...
 
     def topic_choices(self) -> list[tuple[str, str, int]]: ...
@@ -209,7 +215,7 @@ async def qotd_setup(
         }
     )
     await _handler(interaction).setup_qotd(
-        interaction, ("setup", *words), channel_id=target or 0, threads=thread is not False
+        interaction, ("setup", *words), channel_id=target or 0, threads=thread is not False, mention=mention
     )
 
 
