@@ -266,3 +266,11 @@ async def test_refused_setup_gets_no_mention_note(fake: FakeDiscord, bot: Any, d
     [refusal] = fake.replies_to(record)
     assert "notify nobody" not in refusal.text()
     assert rows(db_path, "SELECT count(*) FROM schedules") == [(0,)]
+
+
+async def test_answer_is_described_as_todays_question_of_the_day(fake: FakeDiscord, bot: Any) -> None:
+    description = fake.command_schema("answer")["description"]
+    assert "today's question of the day" in description and len(description) <= 100
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    [row] = [line for line in readme.splitlines() if line.startswith("| `/answer`")]
+    assert "today's question-of-the-day answer" in row

@@ -137,7 +137,9 @@ async def quiz(
     )
 
 
-@app_commands.command(name="answer", description="Reveal the answer to your current question (privately).")
+@app_commands.command(
+    name="answer", description="The answer to today's question of the day, privately, with grade buttons."
+)
 @app_commands.guild_only()
 async def answer(interaction: discord.Interaction[Any]) -> None:
     await _handler(interaction).run_command(interaction, "answer", ())
