@@ -274,3 +274,45 @@ async def test_answer_is_described_as_todays_question_of_the_day(fake: FakeDisco
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     [row] = [line for line in readme.splitlines() if line.startswith("| `/answer`")]
     assert "today's question-of-the-day answer" in row
+
+
+# ----- payloads within Discord's limits (tests/fakes/discord_limits.py, numbers from Discord's OpenAPI spec) ----
+
+
+def test_fake_refuses_what_discord_refuses() -> None:
+    from tests.fakes import discord_limits as limits
+
+    row = {"type": 1, "components": [{"type": 2, "style": 2, "custom_id": "x" * 101, "label": "L" * 81}]}
+    assert limits.components_errors([row]) == [
+        "components.0.components.0.custom_id: 1 to 100 characters",
+        "components.0.components.0.label: at most 80 characters",
+    ]
+    ok_row = {"type": 1, "components": [{"type": 2, "style": 1, "custom_id": "mlq:reveal:1", "label": "Reveal"}]}
+    assert limits.components_errors([ok_row] * 5) == []
+    assert limits.components_errors([ok_row] * 6) == ["components: at most 5 action rows"]
+    assert limits.allowed_mentions_errors({"parse": ["roles"], "roles": ["1"]}) == [
+        "allowed_mentions: parse:['roles'] and roles are mutually exclusive"
+    ]
+    assert limits.allowed_mentions_errors({"parse": [], "roles": [1]}) == []
+    long_choice = {"type": 8, "data": {"choices": [{"name": "n", "value": "v" * 101}]}}
+    assert limits.callback_errors(long_choice) == ["data.choices.0.value: at most 100 characters"]
+    embeds = [{"title": "t", "description": "d" * 4000}, {"description": "d" * 2001}]
+    assert limits.message_errors({"embeds": embeds}, kind="channel") == ["embeds: at most 6000 characters in total"]
+    assert limits.message_errors({"content": "c" * 2001}, kind="webhook") == ["content: at most 2000 characters"]
+
+
+async def test_every_request_of_a_session_is_within_discords_limits(
+    fake: FakeDiscord, bot: Any, core: Any, clock: Any
+) -> None:
+    card = await quiz_card(fake, topic="statistics-math")  # the long answer: several messages of embeds
+    record = await click_and_wait(fake, card, "reveal")
+    await fake.wait_until(lambda: any(buttons(m) for m in fake.replies_to(record)))
+    await _setup_with_mention(fake, STUDY_ROLE_ID)
+    post = await _post_now(core, clock, fake)
+    await fake.react(post, "👀", user_id=MEMBER_ID)
+    await fake.wait_until(lambda: fake.dm_messages(MEMBER_ID))
+    typed = await fake.autocomplete("qotd", "topics", "sql,pytorch,python-data,", subcommand="setup")
+    await fake.wait_until(lambda: typed.callbacks)
+    assert typed.callbacks[0].status == 200 and typed.callbacks[0].json["data"]["choices"]
+    assert fake.invalid_bodies == []
+    assert all(c.status != 400 for c in fake.calls)

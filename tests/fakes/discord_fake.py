@@ -28,6 +28,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import discord_limits as limits
+
 # Permission bits (https://discord.com/developers/docs/topics/permissions).
 ADD_REACTIONS = 1 << 6
 MANAGE_GUILD = 1 << 5
@@ -168,6 +170,7 @@ class FakeDiscord:
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self.closed_dms: set[int] = set()
         self.refused_channels: dict[int, int] = {}
+        self.invalid_bodies: list[tuple[str, str, list[str]]] = []  # requests answered 400 Invalid Form Body
         self.gateway_log: list[dict[str, Any]] = []  # frames the bot sent us (op, d)
         self.identifies = 0
         self.resumes = 0
@@ -685,11 +688,28 @@ class FakeDiscord:
                 return 404, {"message": "Unknown Channel", "code": 10003}, {}
             return 403, {"message": "Missing Access", "code": 50001}, {}
 
+        problems = self._form_errors(method, path, body)
+        if problems:
+            self.invalid_bodies.append((method, path, problems))
+            return 400, {"message": "Invalid Form Body", "code": 50035, "errors": problems}, {}
         for rx, meth, handler in self._handlers():
             mm = re.fullmatch(rx, path)
             if mm and meth == method:
                 return handler(body, *mm.groups())
         return 404, {"message": f"fake has no route {method} {path}", "code": 0}, {}
+
+    @staticmethod
+    def _form_errors(method: str, path: str, body: Any) -> list[str]:
+        """What Discord would refuse in this request's body (tests/fakes/discord_limits.py)."""
+        if method == "PUT" and path.endswith("/commands"):
+            return limits.command_errors(body)
+        if method == "POST" and path.endswith("/callback"):
+            return limits.callback_errors(body)
+        if path.startswith("/webhooks/") and method in ("POST", "PATCH"):
+            return limits.message_errors(body, kind="webhook")
+        if re.fullmatch(r"/channels/\d+/messages(/\d+)?", path) and method in ("POST", "PATCH"):
+            return limits.message_errors(body, kind="channel")
+        return []
 
     def _handlers(self) -> list[tuple[str, str, Callable[..., tuple[int, Any, dict[str, str]]]]]:
         return [
