@@ -43,6 +43,7 @@ from adapters.discord.runner import configure_endpoints
 from adapters.discord.translate import PLATFORM as DISCORD
 from adapters.slack.common import PLATFORM as SLACK
 from adapters.slack.runner import build_app
+from bench.discord_interactions import run_on
 from bot.app import open_core
 from bot.clock import ManualClock
 from bot.commands.args import WEEKDAYS
@@ -251,11 +252,14 @@ def report(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def main(channels: int = CHANNELS, platforms: tuple[str, ...] = ("discord", "slack")) -> dict[str, Any]:
+def main(
+    channels: int = CHANNELS, platforms: tuple[str, ...] = ("discord", "slack"), loop: str = "asyncio"
+) -> dict[str, Any]:
     """Run the fan-out bench, print its rows, return the figures."""
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("discord").setLevel(logging.ERROR)  # one warning per 429 would drown the output
-    figures = asyncio.run(run(channels, platforms))
+    figures = run_on(loop, run(channels, platforms))
+    figures["loop"] = loop
     for name, value, aim in report(figures):
         print(f"{name:<62} {value:>24}  {aim}")
     return figures
@@ -266,6 +270,7 @@ if __name__ == "__main__":
     parser.add_argument("--channels", type=int, default=CHANNELS, help=f"channels due at once (default {CHANNELS})")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_CHANNELS} channels")
     parser.add_argument("--platform", choices=("both", "discord", "slack"), default="both")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio", help="event loop to run on")
     args = parser.parse_args()
     main(QUICK_CHANNELS if args.quick else args.channels,
-         ("discord", "slack") if args.platform == "both" else (args.platform,))
+         ("discord", "slack") if args.platform == "both" else (args.platform,), args.loop)
