@@ -15,6 +15,7 @@ from discord.app_commands import Choice
 
 from adapters.discord.translate import option_words
 from bot.commands.args import ArgumentError, parse_topic
+from bot.commands.replies import APOLOGY
 from bot.practice.periods import suggest_timezones
 
 log = logging.getLogger(__name__)
@@ -274,7 +275,7 @@ class QuizTree(app_commands.CommandTree[Any]):
             text = f"I can't use `{error.value}` there (I may not see that channel or role)."
         else:
             log.exception("slash command failed", exc_info=error)
-            text = "Something went wrong on my side. Please try again in a moment."
+            text = APOLOGY
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)

@@ -17,13 +17,13 @@ import aiohttp
 import discord
 
 from adapters.discord.render import Outgoing, render_reply
-from bot.commands.replies import Reply, error
+from bot.commands.replies import APOLOGY, Reply, error
 
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 1.5  # seconds; leaves headroom under Discord's 3 s for the callback's own round trip
 PUBLIC_AFTER_DEFER = "Posted in the channel."
-FAILED = "Something went wrong on my side. Please try again in a moment."
+FAILED = APOLOGY
 
 
 @dataclass(slots=True)
