@@ -316,3 +316,14 @@ async def test_every_request_of_a_session_is_within_discords_limits(
     assert typed.callbacks[0].status == 200 and typed.callbacks[0].json["data"]["choices"]
     assert fake.invalid_bodies == []
     assert all(c.status != 400 for c in fake.calls)
+
+
+async def test_stale_buttons_go_on_the_deferred_path_too(core: Any, fake: FakeDiscord) -> None:
+    async with run_bot(core, fake, defer_after=0):  # every interaction is deferred first, then edited
+        card = await quiz_card(fake, difficulty="easy")
+        record = await click_and_wait(fake, card, "skip")
+        assert record.callback_type == 6  # deferred update
+        await fake.wait_until(lambda: card.content == "Skipped." and record.followup_ids)
+        assert buttons(card) == []
+        [new_card] = [m for m in fake.replies_to(record) if m.id != card.id]
+        assert buttons(new_card) == ["reveal", "hint", "skip"]
