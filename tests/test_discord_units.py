@@ -9,7 +9,6 @@ import discord
 import pytest
 
 from adapters.discord.commands import timezone_autocomplete, topic_autocomplete, topics_autocomplete
-from adapters.discord.dedupe import RecentIds
 from adapters.discord.outbound import role_id_of, thread_name
 from adapters.discord.permissions import missing_permissions
 from adapters.discord.render import render_reply
@@ -109,14 +108,6 @@ def test_missing_permissions_names_what_discord_shows() -> None:
     assert missing_permissions(discord.Permissions.all(), threads=True) == []
 
 
-def test_recent_ids_forget_the_oldest() -> None:
-    seen = RecentIds(capacity=2)
-    assert seen.first_time("a") and seen.first_time("b")
-    assert not seen.first_time("a")
-    assert seen.first_time("c") and seen.first_time("a")  # 'a' was evicted by 'c'
-    assert len(seen) == 2
-
-
 def _interaction() -> Any:
     core = SimpleNamespace(
         topic_choices=lambda: [
@@ -169,3 +160,23 @@ def test_only_unicode_eyes_in_a_guild_becomes_a_reaction() -> None:
     assert reaction_of(_raw_reaction("👍")) is None
     assert reaction_of(_raw_reaction("eyes", custom=True)) is None
     assert reaction_of(_raw_reaction("👀", guild=None)) is None
+
+
+def _role(*, mentionable: bool, default: bool = False) -> Any:
+    guild: Any = SimpleNamespace(id=1)
+    data: Any = {"id": "1" if default else "2", "name": "study *group*", "mentionable": mentionable,
+                 "permissions": "0", "position": 0, "color": 0, "hoist": False, "managed": False}
+    return discord.Role(guild=guild, state=SimpleNamespace(), data=data)
+
+
+def test_mention_problem_names_both_fixes_unless_the_role_pings() -> None:
+    from adapters.discord.permissions import mention_problem
+
+    none = discord.Permissions.none()
+    text = mention_problem(_role(mentionable=False), none)
+    assert text is not None and "study \\*group\\*" in text and "Allow anyone to @mention this role" in text
+    assert mention_problem(_role(mentionable=True), none) is None
+    assert mention_problem(_role(mentionable=False), discord.Permissions(mention_everyone=True)) is None
+    assert mention_problem(_role(mentionable=False), discord.Permissions(administrator=True)) is None
+    everyone = mention_problem(_role(mentionable=True, default=True), none)
+    assert everyone is not None and "Mention @everyone" in everyone

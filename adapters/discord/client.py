@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from typing import Any, Protocol
 
 import aiohttp
@@ -18,14 +17,18 @@ import discord
 
 from adapters.discord import respond
 from adapters.discord.commands import build_tree
-from adapters.discord.dedupe import RecentIds
 from adapters.discord.outbound import DiscordOutbound
-from adapters.discord.permissions import bot_permissions_in, missing_permissions, missing_text
+from adapters.discord.permissions import (
+    bot_permissions_in,
+    mention_problem,
+    missing_permissions,
+    missing_text,
+)
 from adapters.discord.retry import Backoff, describe, is_transient
 from adapters.discord.translate import button_of, command_of, reaction_of
 from adapters.discord.views import QuizButton
 from bot.commands.events import Actor, ButtonPress, Command, Reaction
-from bot.commands.replies import Reply, error, parse_custom_id
+from bot.commands.replies import Reply, error, info, parse_custom_id
 from bot.qotd.ports import Outbound
 
 log = logging.getLogger(__name__)
@@ -83,7 +86,6 @@ class QuizBot(discord.AutoShardedClient):
         self.outbound = DiscordOutbound(self)
         self.tree = build_tree(self)
         self._gateway_override = gateway_override
-        self._seen = RecentIds()
         self._inflight: set[asyncio.Task[Any]] = set()
         self.backoff = backoff or Backoff()
         self._gateway_failures = 0
@@ -157,16 +159,22 @@ class QuizBot(discord.AutoShardedClient):
         channel_id: int | None = None,
     ) -> None:
         """Hand a slash command to the core and answer with its replies."""
-        if self._redelivered(interaction):
-            return
         await self._command(interaction, name, args, channel_id=channel_id)
 
     async def setup_qotd(
-        self, interaction: discord.Interaction[Any], args: tuple[str, ...], *, channel_id: int, threads: bool
+        self,
+        interaction: discord.Interaction[Any],
+        args: tuple[str, ...],
+        *,
+        channel_id: int,
+        threads: bool,
+        mention: discord.Role | None = None,
     ) -> None:
-        """`/qotd setup`: refuse early, privately, when the bot lacks permissions in the target channel."""
-        if self._redelivered(interaction):
-            return
+        """`/qotd setup`: refuse early, privately, when the bot lacks permissions in the target channel.
+
+        A mention that would notify nobody does not block the setup (the posts still work, and the role can be
+        fixed later without running setup again): the admin gets a private note saying what to change.
+        """
         perms = bot_permissions_in(interaction.guild, channel_id)
         if perms is None and channel_id == interaction.channel_id:
             perms = interaction.app_permissions
@@ -177,19 +185,16 @@ class QuizBot(discord.AutoShardedClient):
                 ephemeral=True,
             )
             return
-        await self._command(interaction, "qotd", args, channel_id=channel_id)
+        note = mention_problem(mention, perms) if mention is not None else None
+        await self._command(interaction, "qotd", args, channel_id=channel_id, note=note)
 
     async def on_quiz_button(self, interaction: discord.Interaction[Any], action: str, post_id: int) -> None:
         """A click on any `mlq:<action>:<post_id>` button, including ones sent before a restart."""
-        if self._redelivered(interaction):
-            return
         if parse_custom_id(f"mlq:{action}:{post_id}") is None:
             await respond.answer(interaction, _const([error(UNKNOWN_BUTTON)]), defer_after=self.defer_after)
             return
         press = button_of(interaction, action, post_id)
         with self._tracked():
-            if not press.actor.team_id:
-                press = await self._with_post_team(press)
             await respond.answer(interaction, self.core.handle_button(press), defer_after=self.defer_after)
 
     async def _command(
@@ -199,32 +204,14 @@ class QuizBot(discord.AutoShardedClient):
         args: tuple[str, ...],
         *,
         channel_id: int | None,
+        note: str | None = None,
     ) -> None:
         command = command_of(interaction, name, args, channel_id=channel_id)
+        work = self.core.handle_command(command)
         with self._tracked():
-            await respond.answer(interaction, self.core.handle_command(command), defer_after=self.defer_after)
-
-    def _redelivered(self, interaction: discord.Interaction[Any]) -> bool:
-        """True for an interaction seen before (a gateway replay): the first delivery already answered it."""
-        if self._seen.first_time(str(interaction.id)):
-            return False
-        log.info("ignoring redelivered interaction %s", interaction.id)
-        return True
-
-    async def _with_post_team(self, press: ButtonPress) -> ButtonPress:
-        """A click in a DM has no guild: take the team from the post the button belongs to.
-
-        Discord only delivers clicks on components of messages we sent, so the post id is ours; the core still
-        checks the clicking user against the post.
-        """
-        store = getattr(self.core, "store", None)
-        post = await store.get_post(press.post_id) if store is not None else None
-        if post is None:
-            return press
-        actor = dataclasses.replace(press.actor, team_id=post.team_id)
-        return dataclasses.replace(
-            press, actor=actor, place=dataclasses.replace(press.place, team_id=post.team_id)
-        )
+            await respond.answer(
+                interaction, _noted(work, note) if note else work, defer_after=self.defer_after
+            )
 
     # ----- gateway events -----------------------------------------------------------------------------------
 
@@ -257,7 +244,8 @@ class QuizBot(discord.AutoShardedClient):
         try:
             yield
         finally:
-            self._inflight.discard(task)  # type: ignore[arg-type]
+            if task is not None:
+                self._inflight.discard(task)
 
     async def close(self) -> None:
         """Let in-flight interactions finish answering (up to DRAIN_SECONDS), then disconnect."""
@@ -269,6 +257,14 @@ class QuizBot(discord.AutoShardedClient):
 
 async def _const(replies: list[Reply]) -> list[Reply]:
     return replies
+
+
+async def _noted(work: Awaitable[list[Reply]], note: str) -> list[Reply]:
+    """The core's replies plus a private note, unless the core refused (then the note would only distract)."""
+    replies = await work
+    if any(r.is_error for r in replies):
+        return replies
+    return [*replies, info(note)]
 
 
 def build_bot(core: Core, *, guild_id: int | None = None, **options: Any) -> QuizBot:

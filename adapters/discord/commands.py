@@ -14,11 +14,14 @@ from discord import app_commands
 from discord.app_commands import Choice
 
 from adapters.discord.translate import option_words
+from bot.commands.args import ArgumentError, parse_topic
+from bot.commands.replies import APOLOGY
 from bot.practice.periods import suggest_timezones
 
 log = logging.getLogger(__name__)
 
 MAX_CHOICES = 25
+CHOICE_LIMIT = 100  # characters of a choice's name and value
 DIFFICULTY_CHOICES = [Choice(name=d, value=d) for d in ("easy", "medium", "hard")]
 ANY_DIFFICULTY_CHOICES = [*DIFFICULTY_CHOICES, Choice(name="any", value="any")]
 PERIOD_CHOICES = [
@@ -42,14 +45,20 @@ class CommandHandler(Protocol):
     ) -> None: ...
 
     async def setup_qotd(
-        self, interaction: discord.Interaction[Any], args: tuple[str, ...], *, channel_id: int, threads: bool
+        self,
+        interaction: discord.Interaction[Any],
+        args: tuple[str, ...],
+        *,
+        channel_id: int,
+        threads: bool,
+        mention: discord.Role | None = None,
     ) -> None: ...
 
     def topic_choices(self) -> list[tuple[str, str, int]]: ...
 
 
 def _handler(interaction: discord.Interaction[Any]) -> CommandHandler:
-    return interaction.client  # type: ignore[return-value]
+    return interaction.client
 
 
 # ----- autocomplete -----------------------------------------------------------------------------------------
@@ -77,16 +86,33 @@ async def board_topic_autocomplete(interaction: discord.Interaction[Any], curren
 
 
 async def topics_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
-    """Completes the last item of a comma-separated topic list."""
+    """Completes the last item of a comma-separated topic list.
+
+    Discord cuts a choice's value at 100 characters, so only whole lists that fit are suggested, and every
+    suggestion parses: items already typed are kept in their canonical form, ones that are no topic dropped.
+    """
     done, _, last = current.rpartition(",")
-    chosen = {t.strip() for t in done.split(",") if t.strip()}
-    head = ",".join(sorted(chosen, key=done.find)) + "," if chosen else ""
+    chosen: list[str] = []
+    for word in done.split(","):
+        topic = _known_topic(word)
+        if topic is not None and topic not in chosen:
+            chosen.append(topic)
+    head = ",".join(chosen)
     out = []
     for choice in _topic_matches(interaction, last):
-        if choice.value not in chosen:
-            value = head + str(choice.value)
-            out.append(Choice(name=value[:100], value=value[:100]))
+        value = f"{head},{choice.value}" if head else str(choice.value)
+        if choice.value not in chosen and len(value) <= CHOICE_LIMIT:
+            out.append(Choice(name=value, value=value))
+    if not out and head and not last.strip() and len(head) <= CHOICE_LIMIT:
+        out.append(Choice(name=head, value=head))  # the list so far, when nothing more fits or matches
     return out[:MAX_CHOICES]
+
+
+def _known_topic(word: str) -> str | None:
+    try:
+        return parse_topic(word) if word.strip() else None
+    except ArgumentError:
+        return None
 
 
 async def timezone_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
@@ -112,7 +138,9 @@ async def quiz(
     )
 
 
-@app_commands.command(name="answer", description="Reveal the answer to your current question (privately).")
+@app_commands.command(
+    name="answer", description="The answer to today's question of the day, privately, with grade buttons."
+)
 @app_commands.guild_only()
 async def answer(interaction: discord.Interaction[Any]) -> None:
     await _handler(interaction).run_command(interaction, "answer", ())
@@ -209,7 +237,7 @@ async def qotd_setup(
         }
     )
     await _handler(interaction).setup_qotd(
-        interaction, ("setup", *words), channel_id=target or 0, threads=thread is not False
+        interaction, ("setup", *words), channel_id=target or 0, threads=thread is not False, mention=mention
     )
 
 
@@ -247,7 +275,7 @@ class QuizTree(app_commands.CommandTree[Any]):
             text = f"I can't use `{error.value}` there (I may not see that channel or role)."
         else:
             log.exception("slash command failed", exc_info=error)
-            text = "Something went wrong on my side. Please try again in a moment."
+            text = APOLOGY
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)

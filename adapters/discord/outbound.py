@@ -21,7 +21,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import discord
@@ -35,7 +35,7 @@ from bot.qotd.ports import PlaceUnavailableError, TransientPostError
 log = logging.getLogger(__name__)
 
 THREAD_NAME_LIMIT = 100
-THREAD_ARCHIVE_MINUTES = 1440
+THREAD_ARCHIVE_MINUTES: Literal[60, 1440, 4320, 10080] = 1440
 NONCE_LIMIT = 25
 HISTORY_SEARCH = 50
 REVEAL_EMOJI = "👀"
@@ -125,18 +125,24 @@ class DiscordOutbound:
     ) -> list[discord.Message]:
         sent = []
         for k, out in enumerate(outs):
+            # The stubs type reference/nonce as never None, which discord.py accepts (None = none / a random nonce).
+            extra: dict[str, Any] = {
+                "reference": reference if k == 0 else None,
+                # discord.py sends nonces with enforce_nonce: Discord returns the first message instead of
+                # creating a second one when the same nonce comes again within minutes.
+                "nonce": f"{nonce}.{k}"[:NONCE_LIMIT] if nonce else None,
+            }
             await self._pacer.wait()
             sent.append(
                 await target.send(
-                    **out.kwargs(),
+                    out.content,
+                    embeds=out.embeds,
+                    view=out.send_view(),
                     allowed_mentions=allowed
                     if k == 0 and allowed is not None
                     else discord.AllowedMentions.none(),
-                    reference=reference if k == 0 else None,  # type: ignore[arg-type]
                     mention_author=False,
-                    # discord.py sends nonces with enforce_nonce: Discord returns the first message instead of
-                    # creating a second one when the same nonce comes again within minutes.
-                    nonce=f"{nonce}.{k}"[:NONCE_LIMIT] if nonce else None,
+                    **extra,
                 )
             )
         return sent

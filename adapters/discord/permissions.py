@@ -38,3 +38,26 @@ def missing_text(channel_id: int, missing: list[str]) -> str:
         + ", ".join(f"**{m}**" for m in missing)
         + ". Give my role these permissions in that channel (Edit Channel → Permissions), then run `/qotd setup` again."
     )
+
+
+def mention_problem(role: discord.Role, permissions: discord.Permissions | None) -> str | None:
+    """Why a QOTD post's mention of `role` would notify nobody, with what to change; None when it pings.
+
+    Discord only notifies a role's members when the role is mentionable or the sender has "Mention @everyone,
+    @here and All Roles"; otherwise the mention shows as text and nobody is told.
+    """
+    if permissions is not None and (permissions.mention_everyone or permissions.administrator):
+        return None
+    name = discord.utils.escape_markdown(role.name)  # mentions are escaped when the reply is rendered
+    if role.is_default():
+        return (
+            "Posts will mention @everyone only if I have **Mention @everyone, @here and All Roles**; "
+            "give my role that permission (Server Settings → Roles), or pick another role."
+        )
+    if role.mentionable:
+        return None
+    return (
+        f"Heads-up: posts will show **@{name}** but notify nobody, because that role isn't mentionable. "
+        f"Either turn on **Allow anyone to @mention this role** (Server Settings → Roles → {name}), "
+        "or give my role **Mention @everyone, @here and All Roles**. The schedule is saved either way."
+    )

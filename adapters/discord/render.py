@@ -27,12 +27,14 @@ class Outgoing:
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
 
-    def kwargs(self) -> dict[str, object]:
-        """Keyword arguments for send/edit calls (`view` only when there are buttons)."""
-        out: dict[str, object] = {"content": self.content, "embeds": self.embeds}
-        if self.view is not None:
-            out["view"] = self.view
-        return out
+    def send_view(self) -> discord.ui.View:
+        """The view for a *new* message: MISSING (no components key) when it has no buttons."""
+        return self.view if self.view is not None else discord.utils.MISSING
+
+    def edit_view(self) -> discord.ui.View | None:
+        """The view for an *edit*: always explicit, since Discord keeps a message's components when an edit
+        has no `components` key; None sends `components: []` and so removes stale buttons."""
+        return self.view
 
 
 @functools.lru_cache(maxsize=CARD_CACHE_SIZE)

@@ -17,13 +17,13 @@ import aiohttp
 import discord
 
 from adapters.discord.render import Outgoing, render_reply
-from bot.commands.replies import Reply, error
+from bot.commands.replies import APOLOGY, Reply, error
 
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 1.5  # seconds; leaves headroom under Discord's 3 s for the callback's own round trip
 PUBLIC_AFTER_DEFER = "Posted in the channel."
-FAILED = "Something went wrong on my side. Please try again in a moment."
+FAILED = APOLOGY
 
 
 @dataclass(slots=True)
@@ -98,33 +98,44 @@ async def deliver(
         return
     thinking = deferred and interaction.type is not discord.InteractionType.component
     for part in parts:
-        kwargs = part.out.kwargs()
+        out = part.out
         if not response.is_done():
             if part.replace:
-                await response.edit_message(**kwargs)
+                await response.edit_message(content=out.content, embeds=out.embeds, view=out.edit_view())
             else:
-                await response.send_message(ephemeral=part.private, **kwargs)
+                await response.send_message(
+                    out.content, embeds=out.embeds, view=out.send_view(), ephemeral=part.private
+                )
         elif thinking:
             # The deferred "thinking" message is ephemeral: it takes the first private message, or a pointer
             # to the public one, so that follow-ups are always new messages with their own visibility.
             thinking = False
             if part.private:
-                await interaction.edit_original_response(**kwargs)
+                await interaction.edit_original_response(
+                    content=out.content, embeds=out.embeds, view=out.edit_view()
+                )
             else:
-                await interaction.edit_original_response(content=PUBLIC_AFTER_DEFER, embeds=[])
-                await interaction.followup.send(ephemeral=False, wait=True, **_followup_kwargs(kwargs))
+                await interaction.edit_original_response(content=PUBLIC_AFTER_DEFER, embeds=[], view=None)
+                await _follow_up(interaction, out, private=False)
         elif part.replace and interaction.message is not None:
             if deferred:
-                await interaction.edit_original_response(**kwargs)
+                await interaction.edit_original_response(
+                    content=out.content, embeds=out.embeds, view=out.edit_view()
+                )
             else:
-                await interaction.followup.edit_message(interaction.message.id, **kwargs)
+                await interaction.followup.edit_message(
+                    interaction.message.id, content=out.content, embeds=out.embeds, view=out.edit_view()
+                )
         else:
-            await interaction.followup.send(ephemeral=part.private, wait=True, **_followup_kwargs(kwargs))
+            await _follow_up(interaction, out, private=part.private)
 
 
-def _followup_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
-    # Webhook.send rejects content=None alongside embeds only when both are empty; drop empty values.
-    out = dict(kwargs)
-    if out.get("content") is None:
-        out.pop("content")
-    return out
+async def _follow_up(interaction: discord.Interaction[Any], out: Outgoing, *, private: bool) -> None:
+    # Webhook.send takes no content=None: leave it out (MISSING) for an embeds-only message.
+    await interaction.followup.send(
+        content=out.content if out.content is not None else discord.utils.MISSING,
+        embeds=out.embeds,
+        view=out.send_view(),
+        ephemeral=private,
+        wait=True,
+    )

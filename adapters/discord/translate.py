@@ -60,13 +60,22 @@ def command_of(
     )
 
 
+def in_bot_dm(interaction: discord.Interaction[Any]) -> bool:
+    """True when the interaction comes from the user's direct messages with the bot (no guild)."""
+    channel = interaction.channel
+    return interaction.guild_id is None and channel is not None and channel.type is discord.ChannelType.private
+
+
 def button_of(interaction: discord.Interaction[Any], action: str, post_id: int) -> ButtonPress:
+    """A click; in a DM the actor has no team and the core takes the post's (`in_dm` says it may)."""
     return ButtonPress(
         actor=actor_of(interaction),
         place=place_of(interaction),
         action=action,
         post_id=post_id,
         event_id=str(interaction.id),
+        in_dm=in_bot_dm(interaction),
+        occurred_at=interaction.created_at,
     )
 
 

@@ -28,6 +28,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import discord_limits as limits
+
 # Permission bits (https://discord.com/developers/docs/topics/permissions).
 ADD_REACTIONS = 1 << 6
 MANAGE_GUILD = 1 << 5
@@ -35,6 +37,8 @@ VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
 READ_MESSAGE_HISTORY = 1 << 16
+MENTION_EVERYONE = 1 << 17  # "Mention @everyone, @here and All Roles"
+ADMINISTRATOR = 1 << 3
 USE_APPLICATION_COMMANDS = 1 << 31
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
@@ -61,7 +65,8 @@ QOTD_ID = 930000000000000002
 LOCKED_ID = 930000000000000003
 SYSTEM_ID = 930000000000000004
 BOT_ROLE_ID = 940000000000000001
-STUDY_ROLE_ID = 940000000000000002
+STUDY_ROLE_ID = 940000000000000002  # mentionable by anyone
+QUIET_ROLE_ID = 940000000000000003  # not mentionable (Discord's default for a new role)
 
 # Option types in application command payloads.
 OPTION_SUB_COMMAND, OPTION_GROUP = 1, 2
@@ -98,6 +103,7 @@ class Message:
     reference_id: int | None = None
     nonce: str | None = None
     edits: int = 0
+    pinged_roles: list[int] = field(default_factory=list)  # roles whose members Discord notified
 
     @property
     def ephemeral(self) -> bool:
@@ -164,6 +170,7 @@ class FakeDiscord:
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self.closed_dms: set[int] = set()
         self.refused_channels: dict[int, int] = {}
+        self.invalid_bodies: list[tuple[str, str, list[str]]] = []  # requests answered 400 Invalid Form Body
         self.gateway_log: list[dict[str, Any]] = []  # frames the bot sent us (op, d)
         self.identifies = 0
         self.resumes = 0
@@ -544,7 +551,7 @@ class FakeDiscord:
             "flags": m.flags,
             "author": bot_user(),
             "mentions": [],
-            "mention_roles": [],
+            "mention_roles": [str(r) for r in m.pinged_roles],
             "mention_everyone": False,
             "attachments": [],
             "pinned": False,
@@ -681,11 +688,28 @@ class FakeDiscord:
                 return 404, {"message": "Unknown Channel", "code": 10003}, {}
             return 403, {"message": "Missing Access", "code": 50001}, {}
 
+        problems = self._form_errors(method, path, body)
+        if problems:
+            self.invalid_bodies.append((method, path, problems))
+            return 400, {"message": "Invalid Form Body", "code": 50035, "errors": problems}, {}
         for rx, meth, handler in self._handlers():
             mm = re.fullmatch(rx, path)
             if mm and meth == method:
                 return handler(body, *mm.groups())
         return 404, {"message": f"fake has no route {method} {path}", "code": 0}, {}
+
+    @staticmethod
+    def _form_errors(method: str, path: str, body: Any) -> list[str]:
+        """What Discord would refuse in this request's body (tests/fakes/discord_limits.py)."""
+        if method == "PUT" and path.endswith("/commands"):
+            return limits.command_errors(body)
+        if method == "POST" and path.endswith("/callback"):
+            return limits.callback_errors(body)
+        if path.startswith("/webhooks/") and method in ("POST", "PATCH"):
+            return limits.message_errors(body, kind="webhook")
+        if re.fullmatch(r"/channels/\d+/messages(/\d+)?", path) and method in ("POST", "PATCH"):
+            return limits.message_errors(body, kind="channel")
+        return []
 
     def _handlers(self) -> list[tuple[str, str, Callable[..., tuple[int, Any, dict[str, str]]]]]:
         return [
@@ -846,10 +870,37 @@ class FakeDiscord:
                     return 200, self._message_payload(earlier), {}
         message = self._store(channel_id, body)
         message.nonce = str(nonce) if nonce else None
+        message.pinged_roles = self._pinged_roles(body or {})
         ref = (body or {}).get("message_reference")
         if ref:
             message.reference_id = int(ref["message_id"])
         return 200, self._message_payload(message), {}
+
+    def bot_guild_permissions(self) -> int:
+        """The bot's guild-wide permissions: @everyone's and its roles' bits combined."""
+        mine = {str(GUILD_ID), *next(m for m in self.guild["members"] if m["user"]["id"] == str(BOT_ID))["roles"]}
+        bits = 0
+        for role in self.guild["roles"]:
+            if role["id"] in mine:
+                bits |= int(role["permissions"])
+        return bits
+
+    def _pinged_roles(self, body: dict[str, Any]) -> list[int]:
+        """Roles a bot message notifies, as Discord decides: mentioned in the content, allowed by
+        allowed_mentions, and either mentionable or the bot has Mention Everyone (or Administrator)."""
+        allowed = body.get("allowed_mentions")
+        mentioned = [int(r) for r in re.findall(r"<@&(\d+)>", body.get("content") or "")]
+        can_all = bool(self.bot_guild_permissions() & (MENTION_EVERYONE | ADMINISTRATOR))
+        out = []
+        for role_id in mentioned:
+            if allowed is not None and "roles" not in allowed.get("parse", []) and role_id not in [
+                int(r) for r in allowed.get("roles", [])
+            ]:
+                continue
+            role = next((r for r in self.guild["roles"] if int(r["id"]) == role_id), None)
+            if role is not None and (role["mentionable"] or can_all):
+                out.append(role_id)
+        return out
 
     def _history(self, _body: Any, cid: str) -> tuple[int, Any, dict[str, str]]:
         newest_first = sorted(self.channel_messages(int(cid)), key=lambda m: m.id, reverse=True)
@@ -915,6 +966,8 @@ class FakeDiscord:
 
     @staticmethod
     def _apply_edit(message: Message, body: Any) -> None:
+        """Apply an edit as Discord does: only the keys present change (an edit without `components` keeps
+        the old buttons, without `embeds` the old embeds); a key sent as null or [] clears that field."""
         body = body or {}
         message.edits += 1
         for key in ("content", "embeds", "components", "allowed_mentions"):
@@ -1018,6 +1071,7 @@ def default_guild(role_permissions: dict[int, int] | None = None) -> dict[str, A
         GUILD_ID: MEMBER_PERMISSIONS,
         BOT_ROLE_ID: BOT_PERMISSIONS,
         STUDY_ROLE_ID: 0,
+        QUIET_ROLE_ID: 0,
         **(role_permissions or {}),
     }
 
@@ -1055,6 +1109,7 @@ def default_guild(role_permissions: dict[int, int] | None = None) -> dict[str, A
             role(GUILD_ID, "@everyone", 0),
             role(BOT_ROLE_ID, "mlq-bot", 1, managed=True, tags={"bot_id": str(BOT_ID)}),
             role(STUDY_ROLE_ID, "study-group", 2),
+            role(QUIET_ROLE_ID, "readers", 3, mentionable=False),
         ],
         "channels": [
             _text_channel(GENERAL_ID, "general", 0),
