@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.core import Core
 from bot.qotd.failures import FailureLog
+
+
+class Ticking(Protocol):
+    """What the scheduler drives: the Core's minutely tick (a Protocol, so qotd never imports the core)."""
+
+    async def tick(self) -> None: ...
+
 
 log = logging.getLogger(__name__)
 TICK_JOB_ID = "qotd-tick"
-_cores: dict[str, Core] = {}
+_cores: dict[str, Ticking] = {}
 _failures = FailureLog(log)  # a tick failing every minute: one traceback, then one line each
 
 
@@ -30,7 +37,7 @@ async def run_tick(core_key: str) -> None:
         _failures.succeeded(("tick", core_key), what)
 
 
-def start_scheduler(core: Core, *, key: str = "default") -> AsyncIOScheduler:
+def start_scheduler(core: Ticking, *, key: str = "default") -> AsyncIOScheduler:
     """Start the minutely tick on the running event loop; call `.shutdown()` to stop it."""
     _cores[key] = core
     scheduler = AsyncIOScheduler(timezone="UTC")
