@@ -20,16 +20,14 @@ log = logging.getLogger(__name__)
 BOT_SCOPES: tuple[str, ...] = (
     "commands",
     "chat:write",
-    "chat:write.public",
     "reactions:read",
     "reactions:write",
     "users:read",
-    "im:write",
-    "usergroups:read",
     "channels:read",
     "groups:read",
     "channels:history",
     "groups:history",
+    "channels:join",
 )
 """Bot scopes requested on install; keep in step with manifest.yaml."""
 
