@@ -23,8 +23,15 @@ def request_team(body: dict[str, Any], context: AsyncBoltContext | None = None) 
         team.get("id") if isinstance(team, dict) else None,
         (body.get("user") or {}).get("team_id") if isinstance(body.get("user"), dict) else None,
         context.team_id if context is not None else None,
+        _authorized_team(context),
     ]
     return next((str(c) for c in candidates if c), "")
+
+
+def _authorized_team(context: AsyncBoltContext | None) -> str | None:
+    """The team Bolt's authorize step found the token for (auth.test of the single token, or the installation)."""
+    result = context.authorize_result if context is not None else None
+    return result.team_id if result is not None else None
 
 
 def click_event_id(body: dict[str, Any], action: dict[str, Any]) -> str | None:
