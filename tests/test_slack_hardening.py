@@ -20,6 +20,8 @@ from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.app import deps_of
 from adapters.slack.runner import build_app
+from bot.app import open_core
+from bot.clock import ManualClock
 from bot.commands.events import ButtonPress
 from bot.commands.replies import Reply
 from bot.core import Core
@@ -35,16 +37,26 @@ from tests.fakes.slack_fake import (
     signed_headers,
     slash_command_form,
 )
-from tests.test_slack_adapter import (  # noqa: F401  (fixtures)
-    HTTP_ENV,
-    bank_dir,
-    core,
-    fake,
-    needs_core_filter,
-    texts,
-)
+from tests.test_slack_adapter import BANK, HTTP_ENV, START, needs_core_filter, texts
 
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as server:
+        server.add_user("UADMIN", is_admin=True)
+        server.add_user("UMEMBER", tz="America/New_York")
+        yield server
+
+
+@pytest.fixture
+async def core(tmp_path: Path) -> AsyncIterator[Core]:
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    (folder / "test.yaml").write_text(BANK, encoding="utf-8")
+    async with open_core(database=tmp_path / "bot.sqlite3", clock=ManualClock(START), bank_paths=[folder]) as c:
+        yield c
 
 
 @dataclass
@@ -298,9 +310,10 @@ async def test_the_installation_database_and_its_files_are_private(fake: FakeSla
     old = os.umask(0o022)  # a typical umask: files would be 0644
     try:
         app = build_app(core, env=env, client_base_url=fake.base_url)
-        async with serving(app.web_app()) as url, aiohttp.ClientSession() as session:
-            async with session.get(url + "/slack/install") as page:  # writes an OAuth state row
-                assert page.status == 200
+        async with serving(app.web_app()) as url, aiohttp.ClientSession() as session, session.get(
+            url + "/slack/install"
+        ) as page:  # writes an OAuth state row
+            assert page.status == 200
     finally:
         os.umask(old)
     files = [p for p in installs.parent.iterdir() if p.name.startswith(installs.name)]
