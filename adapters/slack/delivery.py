@@ -39,8 +39,8 @@ def shared_respond(respond: AsyncRespond, session: aiohttp.ClientSession | None)
         return respond
 
     async def send(**message: Any) -> Any:
-        client = AsyncWebhookClient(url=str(respond.response_url), session=session, timeout=RESPONSE_TIMEOUT)
-        response = await client.send_dict(message)
+        webhook = AsyncWebhookClient(url=str(respond.response_url), session=session, timeout=RESPONSE_TIMEOUT)
+        response = await webhook.send_dict(message)
         if response.status_code >= 400:
             raise RuntimeError(f"response_url answered HTTP {response.status_code}")
         return response
