@@ -94,7 +94,7 @@ async def test_a_grade_is_committed_before_the_ack_while_users_info_hangs(served
                                                                           core: Core) -> None:
     post_id = await quiz_post(served, fake, core)
     deps_of(served.app).users.forget(TEAM_ID)  # no cached profile: the click would have to ask users.info
-    fake.hang["users.info"] = 30.0
+    fake.hang["users.info"] = 3.0
     started = time.monotonic()
     response = await served.slack.click(f"mlq:good:{post_id}", user_id="UMEMBER", response_url=fake.response_url("g"))
     acked_after = time.monotonic() - started
