@@ -10,14 +10,18 @@ import os
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.bank.loader import BankError, lint_paths
 from bot.bank.model import DIFFICULTIES, TOPICS, compute_stats
 from bot.config import Settings, platforms_configured
+from bot.log_redaction import protect_handlers
 from bot.resources import questions_dir
 from bot.store.db import backup_database, upgrade_database
 from bot.store.migrations import SchemaTooNewError
+
+if TYPE_CHECKING:
+    from bot.core import Core
 
 log = logging.getLogger("bot")
 PLATFORMS = ("discord", "slack", "console")
@@ -153,7 +157,7 @@ async def _run_platforms(platforms: list[str], settings: Settings, start: str | 
             scheduler.shutdown(wait=False)
 
 
-async def _serve(platform: str, core: object) -> None:
+async def _serve(platform: str, core: Core) -> None:
     if platform == "discord":
         from adapters.discord.runner import serve as serve_discord
 
@@ -180,6 +184,7 @@ def _run_loop(main: Coroutine[Any, Any, None]) -> None:
 def cmd_run(platform: str | None, start: str | None) -> int:
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    protect_handlers()  # every record, from any logger (bot.*, asyncio, aiohttp, slack_*, discord.*), is redacted
     platforms = [platform] if platform else (platforms_configured() or ["console"])
     if platforms == ["console"]:
         logging.getLogger().setLevel(logging.WARNING)

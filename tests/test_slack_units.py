@@ -194,11 +194,13 @@ async def test_pacer_spaces_posts_per_channel() -> None:
 
 
 def test_actor_from_users_info() -> None:
-    user = {"is_admin": False, "is_owner": True, "tz": "Asia/Tokyo", "name": "ann",
+    user = {"is_admin": False, "is_owner": True, "tz": "Asia/Tokyo", "name": "ann", "team_id": "T1",
             "profile": {"display_name": "", "real_name": "Ann Lee"}}
     actor = actor_from_user("T1", "U1", user)
     assert (actor.is_admin, actor.platform_timezone, actor.display_name) == (True, "Asia/Tokyo", "Ann Lee")
     assert actor_from_user("T1", "U2", {"is_admin": False}).is_admin is False
+    # An owner of another workspace (shared channel, forged id) is no admin of this one.
+    assert actor_from_user("T2", "U1", user).is_admin is False
 
 
 class CountingClient:
@@ -208,7 +210,7 @@ class CountingClient:
     async def users_info(self, *, user: str) -> dict[str, Any]:
         self.calls += 1
         await asyncio.sleep(0.01)
-        return {"ok": True, "user": {"id": user, "is_admin": True, "tz": "UTC", "name": user}}
+        return {"ok": True, "user": {"id": user, "team_id": "T", "is_admin": True, "tz": "UTC", "name": user}}
 
 
 async def test_user_lookups_are_shared_and_cached_briefly() -> None:

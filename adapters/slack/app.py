@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import weakref
+from collections.abc import Awaitable, Callable
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import actions, commands, events
 from adapters.slack.common import PLATFORM
-from adapters.slack.deadline import ACK_BUDGET, Deadline
+from adapters.slack.deadline import ACK_BUDGET, MAX_IN_FLIGHT, Deadline
 from adapters.slack.deps import Deps
 from adapters.slack.form_body import form_body_middleware
 from adapters.slack.oauth import TeamClients, oauth_settings, open_installation_store
@@ -18,6 +21,7 @@ from adapters.slack.outbound import POST_INTERVAL, ChannelPacer, SlackOutbound
 from adapters.slack.redact import install_redaction
 from adapters.slack.settings import SlackSettings
 from adapters.slack.users import UserDirectory
+from adapters.slack.verify import verify_middleware
 from bot.core import Core
 
 log = logging.getLogger(__name__)
@@ -25,10 +29,34 @@ log = logging.getLogger(__name__)
 DEFAULT_API_BASE_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+CONNECTION_LIMIT = 32
+"""Open connections to Slack at once (Web API and response_urls); more requests wait for a free one."""
+SHUTDOWN_GRACE = 5.0
+"""Seconds late listener work may finish when the server stops."""
+
+_DEPS: weakref.WeakKeyDictionary[AsyncApp, Deps] = weakref.WeakKeyDictionary()
 
 
-async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
+def deps_of(app: AsyncApp) -> Deps:
+    """What the app's listeners share (tests and the runner look at the deadline and the session)."""
+    return _DEPS[app]
+
+
+def _healthz(core: Core) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def healthz(request: web.Request) -> web.Response:
+        # TODO(lead): call core.check_health() directly once the core's version is merged.
+        check = getattr(core, "check_health", None)
+        problem = await check() if check is not None else None
+        if problem:
+            return web.json_response({"ok": False, "error": str(problem)}, status=503)
+        return web.json_response({"ok": True})
+
+    return healthz
+
+
+def open_session(limit: int = CONNECTION_LIMIT) -> aiohttp.ClientSession:
+    """The adapter's one HTTP session: every Web API call and response_url post shares its `limit` connections."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit))
 
 
 def create_app(
@@ -38,15 +66,20 @@ def create_app(
     base_url: str = DEFAULT_API_BASE_URL,
     post_interval: float = POST_INTERVAL,
     ack_budget: float = ACK_BUDGET,
+    max_in_flight: float = MAX_IN_FLIGHT,
+    connection_limit: float = CONNECTION_LIMIT,
 ) -> AsyncApp:
     """A ready AsyncApp whose Outbound is registered with the core.
 
     HTTP modes process before responding (side effects finish inside Slack's 3 s, kept by the ack budget);
-    Socket Mode acks over the websocket as soon as `ack()` is called.
+    Socket Mode acks over the websocket as soon as `ack()` is called. Must be called with an event loop running
+    (the shared HTTP session belongs to it); the HTTP server closes it on cleanup, `close_app` otherwise.
     """
     http = settings.mode != "socket"
     install_redaction(settings.bot_token, settings.app_token, settings.signing_secret, settings.client_secret)
-    client = AsyncWebClient(token=settings.bot_token if settings.mode != "oauth" else None, base_url=base_url)
+    session = open_session(int(connection_limit))
+    client = AsyncWebClient(token=settings.bot_token if settings.mode != "oauth" else None, base_url=base_url,
+                            session=session)
     oauth = None
     store = None
     if settings.mode == "oauth":
@@ -61,7 +94,9 @@ def create_app(
         request_verification_enabled=http,
     )
     install_redaction()  # again: the app's own loggers exist now
-    deps = Deps(core=core, users=UserDirectory(), deadline=Deadline(ack_budget))
+    deps = Deps(core=core, users=UserDirectory(), deadline=Deadline(ack_budget, max_in_flight=int(max_in_flight)),
+                session=session)
+    _DEPS[app] = deps
     commands.register(app, deps)
     actions.register(app, deps)
     events.register(app, deps, installations=store is not None)
@@ -80,6 +115,22 @@ def create_app(
     if http:
         # app.web_app() keeps the server it builds, so what is added here is part of what it returns later too.
         web_app = app.web_app(path=EVENTS_PATH)
-        web_app.router.add_get(HEALTH_PATH, _healthz)
-        web_app.middlewares.append(form_body_middleware(app, EVENTS_PATH))
+        web_app.router.add_get(HEALTH_PATH, _healthz(core))
+        web_app.middlewares.append(verify_middleware(settings.signing_secret, EVENTS_PATH))  # type: ignore[arg-type]
+        web_app.middlewares.append(form_body_middleware(app, EVENTS_PATH))  # type: ignore[arg-type]
+
+        async def cleanup(_: web.Application) -> None:
+            await close_app(app)
+
+        web_app.on_cleanup.append(cleanup)
     return app
+
+
+async def close_app(app: AsyncApp, grace: float = SHUTDOWN_GRACE) -> None:
+    """Let late work finish (up to `grace` seconds), then close the shared HTTP session."""
+    deps = _DEPS.get(app)
+    if deps is None:
+        return
+    await deps.deadline.drain(timeout=grace)
+    if deps.session is not None and not deps.session.closed:
+        await deps.session.close()

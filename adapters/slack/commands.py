@@ -1,6 +1,6 @@
 """Slash commands → core Commands; the reply rides on the ack when it is one message, else the response_url.
 
-`/quiz help` is the core's `help`. Argument words are passed as they are (in any order); the core validates
+`/quiz help` and `/help` are the core's `help`. Argument words are passed as they are (in any order); the core validates
 them and answers privately with what is allowed. Slack's escaping of mentions (`<@U1|ann>`,
 `<!subteam^S1|@ml>`, `<#C1|general>`) is left for the core's parser, which understands it.
 """
@@ -16,22 +16,30 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.common import PLATFORM
+from adapters.slack.common import PLATFORM, error_code
+from adapters.slack.deadline import BUSY
 from adapters.slack.delivery import payloads, respond_all
 from adapters.slack.deps import Deps, guarded
+from adapters.slack.identity import command_event_id, request_team
 from bot.commands.events import Actor, Command, Place
-from bot.commands.replies import Reply
+from bot.commands.replies import Reply, error
 
 log = logging.getLogger(__name__)
 
-COMMAND_NAMES = ("quiz", "answer", "streak", "leaderboard", "topics", "qotd")
+COMMAND_NAMES = ("quiz", "answer", "streak", "leaderboard", "topics", "qotd", "help")
 COMMAND_PATTERN = re.compile(r"^/(" + "|".join(COMMAND_NAMES) + r")$")
 NOT_A_MEMBER = (
-    "Heads-up: I'm not a member of this private channel, so I can't post the question of the day here. "
-    "Add me with `/invite @ML Interview Practice`."
+    "I'm not a member of this private channel, so I can't post the question of the day here. "
+    "Add me with `/invite @ML Interview Practice`, then run `/qotd setup` again."
 )
+CANNOT_JOIN = (
+    "I could not join this channel ({code}), so I can't post the question of the day here. "
+    "Add me with `/invite @ML Interview Practice`, then run `/qotd setup` again."
+)
+CHANNEL_ARG = re.compile(r"^channel=<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$", re.IGNORECASE)
 
 
 def command_words(text: str) -> tuple[str, ...]:
@@ -45,28 +53,53 @@ def to_command(body: dict[str, Any], actor: Actor) -> Command:
     words = command_words(body.get("text", ""))
     if name == "quiz" and words and words[0].lower() == "help":
         name, words = "help", words[1:]
-    place = Place(PLATFORM, str(body.get("team_id", "")), str(body.get("channel_id", "")))
-    return Command(actor=actor, place=place, name=name, args=words, event_id=body.get("trigger_id"))
+    place = Place(PLATFORM, request_team(body), str(body.get("channel_id", "")))
+    return Command(actor=actor, place=place, name=name, args=words, event_id=command_event_id(body))
 
 
-async def membership_warning(client: AsyncWebClient, command: Command) -> Reply | None:
-    """A note when /qotd is set up in a private channel the bot is not in (it could never post there)."""
+def setup_channel(command: Command) -> str | None:
+    """The channel a `/qotd setup` is for (its `channel=#x` word, else where it was typed); None otherwise."""
     if command.name != "qotd" or not command.args or command.args[0].lower() != "setup":
         return None
-    if any(w.lower().startswith("channel=") for w in command.args) or command.place.channel_id.startswith("D"):
-        return None
+    for word in command.args:
+        if word.lower().startswith("channel="):
+            match = CHANNEL_ARG.match(word)
+            return match.group(1) if match else None  # the core explains a malformed channel
+    channel = command.place.channel_id
+    return None if channel.startswith("D") else channel
+
+
+async def join_for_setup(client: AsyncWebClient, channel: str) -> Reply | None:
+    """Make sure the bot is in `channel` before a question of the day is set up there.
+
+    Public channels are joined (conversations.join, scope channels:join): only members get the 👀 reactions and
+    can read the history that finds a post again after a crash. A private channel needs an invitation: the
+    reply says so, and setup does not go ahead.
+    """
     try:
-        info = (await client.conversations_info(channel=command.place.channel_id)).get("channel") or {}
-    except Exception as exc:  # channel_not_found: a private channel we cannot see
-        log.info("conversations.info for %s failed: %r", command.place.channel_id, exc)
-        return Reply(text=NOT_A_MEMBER)
-    if info.get("is_private") and not info.get("is_member"):
-        return Reply(text=NOT_A_MEMBER)
+        info = (await client.conversations_info(channel=channel)).get("channel") or {}
+    except SlackApiError as exc:  # channel_not_found: a private channel we cannot see
+        log.info("conversations.info for %s failed: %s", channel, error_code(exc))
+        return error(NOT_A_MEMBER)
+    except Exception as exc:  # network trouble: setup can be tried again
+        log.warning("conversations.info for %s failed: %r", channel, exc)
+        return error(CANNOT_JOIN.format(code=type(exc).__name__))
+    if info.get("is_member"):
+        return None
+    if info.get("is_private"):
+        return error(NOT_A_MEMBER)
+    try:
+        await client.conversations_join(channel=channel)
+    except Exception as exc:
+        code = error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.info("conversations.join %s failed: %s", channel, code)
+        return error(CANNOT_JOIN.format(code=code))
+    log.info("joined channel %s for its question of the day", channel)
     return None
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Listen for the six slash commands."""
+    """Listen for the seven slash commands."""
 
     async def replies_for(body: dict[str, Any], client: AsyncWebClient) -> list[Reply]:
         actor = await deps.users.actor(
@@ -74,19 +107,22 @@ def register(app: AsyncApp, deps: Deps) -> None:
             name_hint=str(body.get("user_name", "")),
         )
         command = to_command(body, actor)
-        replies = await guarded(deps.core.handle_command(command), f"/{command.name}")
-        if replies and not replies[0].is_error:
-            warning = await membership_warning(client, command)
-            if warning is not None:
-                replies.append(warning)
-        return replies
+        channel = setup_channel(command)
+        if channel is not None:
+            refusal = await join_for_setup(client, channel)
+            if refusal is not None:
+                return [refusal]
+        return await guarded(deps.core.handle_command(command), f"/{command.name}")
 
     async def deliver_late(task: asyncio.Task[list[Reply]], respond: AsyncRespond) -> None:
-        await respond_all(respond, payloads(await task))
+        await respond_all(deps.respond(respond), payloads(await task))
 
     @app.command(COMMAND_PATTERN)
     async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
-        task = asyncio.ensure_future(replies_for(body, client))
+        task = deps.deadline.start(replies_for(body, client))
+        if task is None:
+            await ack(**payloads([error(BUSY)])[0])
+            return
         if not await deps.deadline.wait(task):
             await ack()
             deps.deadline.detach(deliver_late(task, respond))
@@ -98,4 +134,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
         # Several messages: all through the response_url, so they arrive in order (an ack with a body would only
         # reach Slack after them, when the request is processed before responding).
         await ack()
-        await respond_all(respond, items)
+        await respond_all(deps.respond(respond), items)

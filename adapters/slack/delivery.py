@@ -7,12 +7,15 @@ private is posted in a channel.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+import aiohttp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.slack.lograte import LogOnce
 from adapters.slack.render import render_reply
 from bot.bank.render.slack import FALLBACK_LIMIT, MAX_BLOCKS
 from bot.commands.replies import Reply
@@ -21,6 +24,28 @@ log = logging.getLogger(__name__)
 
 RESPONSE_URL_USES = 5
 """A response_url takes at most five messages (within 30 minutes)."""
+RESPONSE_TIMEOUT = 10
+"""Seconds for one post to a response_url."""
+
+Respond = Callable[..., Awaitable[Any]]
+"""Posts one message payload (keyword arguments) to an interaction's response_url."""
+_quiet = LogOnce(log)
+
+
+def shared_respond(respond: AsyncRespond, session: aiohttp.ClientSession | None) -> Respond:
+    """Bolt's `respond`, but through the adapter's one HTTP session (Bolt opens a new one, and a new connection,
+    per call) and with a timeout."""
+    if session is None or respond.response_url is None:
+        return respond
+
+    async def send(**message: Any) -> Any:
+        webhook = AsyncWebhookClient(url=str(respond.response_url), session=session, timeout=RESPONSE_TIMEOUT)
+        response = await webhook.send_dict(message)
+        if response.status_code >= 400:
+            raise RuntimeError(f"response_url answered HTTP {response.status_code}")
+        return response
+
+    return send
 
 
 def response_type(reply: Reply) -> str:
@@ -46,7 +71,7 @@ def payloads(replies: Iterable[Reply]) -> list[dict[str, Any]]:
     return out
 
 
-async def respond_all(respond: AsyncRespond, items: list[dict[str, Any]]) -> None:
+async def respond_all(respond: Respond, items: list[dict[str, Any]]) -> None:
     """Send payloads through the response_url, within its five uses; failures are logged."""
     if len(items) > RESPONSE_URL_USES:
         log.warning("dropping %d messages beyond the response_url's %d uses", len(items) - RESPONSE_URL_USES,
@@ -55,10 +80,10 @@ async def respond_all(respond: AsyncRespond, items: list[dict[str, Any]]) -> Non
         try:
             await respond(**item)
         except Exception as exc:
-            log.warning("response_url post failed: %r", exc)
+            _quiet.log(logging.WARNING, ("response_url", type(exc)), "response_url post failed: %r", exc)
 
 
-async def answer_interaction(respond: AsyncRespond, replies: list[Reply], *, source_private: bool) -> None:
+async def answer_interaction(respond: Respond, replies: list[Reply], *, source_private: bool) -> None:
     """Replies to a button click. `replace` updates the clicked message when it has the same visibility.
 
     A private reply never replaces a public message (a question of the day): it arrives as a new ephemeral one.
@@ -82,4 +107,5 @@ async def post_ephemeral_all(client: AsyncWebClient, *, channel: str, user: str,
             try:
                 await client.chat_postEphemeral(channel=channel, user=user, **message.kwargs())
             except Exception as exc:
-                log.warning("chat.postEphemeral to %s in %s failed: %r", user, channel, exc)
+                _quiet.log(logging.WARNING, ("postEphemeral", type(exc)), "chat.postEphemeral to %s in %s failed: %r",
+                           user, channel, exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from pathlib import Path
 
@@ -20,16 +21,14 @@ log = logging.getLogger(__name__)
 BOT_SCOPES: tuple[str, ...] = (
     "commands",
     "chat:write",
-    "chat:write.public",
     "reactions:read",
     "reactions:write",
     "users:read",
-    "im:write",
-    "usergroups:read",
     "channels:read",
     "groups:read",
     "channels:history",
     "groups:history",
+    "channels:join",
 )
 """Bot scopes requested on install; keep in step with manifest.yaml."""
 
@@ -53,12 +52,29 @@ def open_installation_store(settings: SlackSettings) -> InstallationStore:
     assert settings.installation_db is not None and settings.client_id is not None
     path = Path(settings.installation_db)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new folder is private too
+        private_file(path)
         store = InstallationStore(database=str(path), client_id=settings.client_id)
         store.init()
     except (OSError, sqlite3.Error) as exc:
         raise StartupError(f"Cannot open the Slack installation database {path}: {exc}") from None
     return store
+
+
+DB_MODE = 0o600
+"""The installation database holds plaintext bot tokens: only the bot's own user may read it."""
+
+
+def private_file(path: Path) -> None:
+    """Create `path` (and tighten it, and SQLite's journal files next to it, if they exist) with mode 0600.
+
+    SQLite gives the journal / WAL files it creates later the main file's mode, so they stay private too.
+    """
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, DB_MODE)
+    os.close(fd)
+    for candidate in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
+        if candidate.exists():
+            os.chmod(candidate, DB_MODE)
 
 
 def oauth_settings(settings: SlackSettings, store: InstallationStore, client: AsyncWebClient) -> AsyncOAuthSettings:

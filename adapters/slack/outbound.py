@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.common import PLATFORM, REVEAL_REACTION, error_code, http_status
+from adapters.slack.lograte import LogOnce
 from adapters.slack.render import SlackMessage, mention_markup, render_reply
 from adapters.slack.users import UserDirectory
 from bot.commands.events import Place, PostedMessage
@@ -28,6 +29,7 @@ from bot.commands.replies import Reply
 from bot.qotd.ports import PlaceUnavailableError, TransientPostError
 
 log = logging.getLogger(__name__)
+_quiet = LogOnce(log)
 
 POST_INTERVAL = 1.0
 METADATA_EVENT = "mlq_post"
@@ -38,6 +40,11 @@ TRANSIENT_ERRORS = frozenset({
     "team_added_to_org",
 })
 """Slack error codes worth another try on a later tick; every other refusal makes the place unavailable."""
+GONE_ERRORS = frozenset({
+    "channel_not_found", "is_archived", "account_inactive", "invalid_auth", "token_revoked", "not_authed",
+    "team_access_not_granted",
+})
+"""Refusals meaning the channel (or the whole install) cannot be used any more."""
 
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 """The Web API client holding the bot token of a team (raises PlaceUnavailableError if not installed)."""
@@ -138,7 +145,8 @@ class SlackOutbound:
         try:
             await client.reactions_add(channel=channel, name=REVEAL_REACTION, timestamp=ts)
         except Exception as exc:
-            log.info("could not add the 👀 reaction in %s: %r", channel, exc)
+            _quiet.log(logging.INFO, ("reactions.add", type(exc)), "could not add the 👀 reaction in %s: %r", channel,
+                       exc)
 
     async def post_in_thread(self, place: Place, message: PostedMessage, reply: Reply) -> None:
         """Reply in the post's thread, or in the channel under it when the post has no thread."""
@@ -173,18 +181,27 @@ class SlackOutbound:
     async def find_posted(self, place: Place, dedupe_key: str) -> PostedMessage | None:
         """The post carrying `dedupe_key` in its metadata among the channel's recent messages, if any.
 
-        Needs the channels:history / groups:history scope; without it (or on any error) the answer is None and
-        the core retries the post within its grace window.
+        History that cannot be read never means "not posted" (that could post twice): a bot outside a public
+        channel (`not_in_channel`) joins it and reads again; if the history still cannot be read, this raises
+        TransientPostError and the core keeps the post pending. A channel that is gone is PlaceUnavailableError.
         """
+        client = await self._client(place.team_id)
         try:
-            client = await self._client(place.team_id)
-            async with mapped_errors(f"conversations.history of {place.channel_id}"):
-                response = await client.conversations_history(
-                    channel=place.channel_id, limit=HISTORY_LIMIT, include_all_metadata=True
-                )
-        except (PlaceUnavailableError, TransientPostError) as exc:
-            log.info("cannot look for post %s: %s", dedupe_key, exc)
-            return None
+            response = await self._history(client, place.channel_id)
+        except SlackApiError as exc:
+            code = error_code(exc)
+            if code in GONE_ERRORS:
+                raise PlaceUnavailableError(f"conversations.history of {place.channel_id}: {code}") from exc
+            if code != "not_in_channel":
+                raise TransientPostError(f"cannot read the history of {place.channel_id}: {code}") from exc
+            try:
+                await client.conversations_join(channel=place.channel_id)
+                response = await self._history(client, place.channel_id)
+            except SlackApiError as again:
+                raise TransientPostError(
+                    f"cannot read the history of {place.channel_id}: {error_code(again)}") from again
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise TransientPostError(f"conversations.history of {place.channel_id}: {exc!r}") from exc
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
@@ -193,3 +210,7 @@ class SlackOutbound:
                 return PostedMessage(message_id=ts, thread_id=ts if payload.get("thread") else None,
                                      extra={"channel": place.channel_id})
         return None
+
+    @staticmethod
+    async def _history(client: AsyncWebClient, channel: str) -> Any:
+        return await client.conversations_history(channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True)

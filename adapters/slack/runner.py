@@ -17,7 +17,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack.app import DEFAULT_API_BASE_URL, EVENTS_PATH, HEALTH_PATH, create_app
+from adapters.slack.app import DEFAULT_API_BASE_URL, EVENTS_PATH, HEALTH_PATH, close_app, create_app
 from adapters.slack.common import error_code
 from adapters.slack.retry import Backoff, is_transient, until_reachable
 from adapters.slack.settings import SlackSettings, StartupError
@@ -61,13 +61,16 @@ async def serve(core: Core, *, env: Mapping[str, str], backoff: Backoff | None =
     base_url = _base_url(settings, None)
     backoff = backoff or Backoff()
     app = create_app(core, settings, base_url=base_url)
-    if settings.mode != "oauth":
-        await until_reachable(lambda: check_token(app, variable="SLACK_BOT_TOKEN"),
-                              what=f"the Slack API at {base_url}", backoff=backoff)
-    if settings.mode == "socket":
-        await _serve_socket_mode(app, settings, base_url, backoff)
-    else:
-        await _serve_http(app, settings)
+    try:
+        if settings.mode != "oauth":
+            await until_reachable(lambda: check_token(app, variable="SLACK_BOT_TOKEN"),
+                                  what=f"the Slack API at {base_url}", backoff=backoff)
+        if settings.mode == "socket":
+            await _serve_socket_mode(app, settings, base_url, backoff)
+        else:
+            await _serve_http(app, settings)
+    finally:
+        await close_app(app)
 
 
 async def _open_connection(app: AsyncApp, app_token: str) -> None:

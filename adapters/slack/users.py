@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.common import PLATFORM, error_code
+from adapters.slack.lograte import LogOnce
 from bot.commands.events import Actor
 
 log = logging.getLogger(__name__)
@@ -20,10 +21,16 @@ USER_TTL = 60.0
 ADMINS_TTL = 600.0
 MAX_ENTRIES = 10_000
 MAX_FALLBACK_ADMINS = 3
+LOOKUP_TIMEOUT = 5.0
+"""users.info gets this long; after that the user acts without a profile (the slow answer is not awaited)."""
 
 
 def actor_from_user(team_id: str, user_id: str, user: dict[str, Any], name_hint: str = "") -> Actor:
-    """An Actor from a users.info `user` object: admins and owners are admins; `tz` is the profile's zone."""
+    """An Actor from a users.info `user` object: admins and owners are admins; `tz` is the profile's zone.
+
+    Admin rights count only when users.info places the user in `team_id`, the team of the signed request: an
+    admin of another workspace (a shared channel, a forged id) is an ordinary member here.
+    """
     profile = user.get("profile") or {}
     name = (
         profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
@@ -34,7 +41,8 @@ def actor_from_user(team_id: str, user_id: str, user: dict[str, Any], name_hint:
         team_id=team_id,
         user_id=user_id,
         display_name=str(name),
-        is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
+        is_admin=str(user.get("team_id") or "") == team_id
+        and bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
         platform_timezone=user.get("tz") or None,
     )
 
@@ -50,10 +58,19 @@ class UserDirectory:
         self._clock = clock
         self._users: dict[tuple[str, str], tuple[float, asyncio.Future[dict[str, Any] | None]]] = {}
         self._admins: dict[str, tuple[float, list[str]]] = {}
+        self._quiet = LogOnce(log)
 
-    async def actor(self, client: AsyncWebClient, *, team_id: str, user_id: str, name_hint: str = "") -> Actor:
-        """The Actor for a user, with the platform's admin verdict and timezone."""
-        user = await self._user(client, team_id, user_id)
+    async def actor(self, client: AsyncWebClient, *, team_id: str, user_id: str, name_hint: str = "",
+                    wait: float | None = None) -> Actor:
+        """The Actor for a user, with the platform's admin verdict and timezone.
+
+        With `wait`, the profile is awaited at most that long: past it the Actor carries only what the signed
+        request says (no admin verdict, no platform timezone) and the lookup goes on to fill the cache.
+        """
+        try:
+            user = await asyncio.wait_for(self._user(client, team_id, user_id), wait)
+        except TimeoutError:
+            user = None
         if user is None:
             return Actor(platform=PLATFORM, team_id=team_id, user_id=user_id, display_name=name_hint)
         return actor_from_user(team_id, user_id, user, name_hint)
@@ -68,20 +85,24 @@ class UserDirectory:
             self._users = {k: v for k, v in self._users.items() if v[0] > now and v[1].done()}
         future: asyncio.Future[dict[str, Any] | None] = asyncio.ensure_future(self._fetch(client, user_id))
         self._users[key] = (now + self._ttl, future)
-        user = await asyncio.shield(future)
-        if user is None and self._users.get(key, (0, None))[1] is future:
-            del self._users[key]
-        return user
 
-    @staticmethod
-    async def _fetch(client: AsyncWebClient, user_id: str) -> dict[str, Any] | None:
+        def forget_failure(done: asyncio.Future[dict[str, Any] | None]) -> None:
+            entry = self._users.get(key)
+            if done.result() is None and entry is not None and entry[1] is done:
+                del self._users[key]
+
+        future.add_done_callback(forget_failure)
+        return await asyncio.shield(future)
+
+    async def _fetch(self, client: AsyncWebClient, user_id: str) -> dict[str, Any] | None:
         try:
-            response = await client.users_info(user=user_id)
+            response = await asyncio.wait_for(client.users_info(user=user_id), LOOKUP_TIMEOUT)
         except SlackApiError as exc:
-            log.warning("users.info for %s failed: %s", user_id, error_code(exc))
+            self._quiet.log(logging.WARNING, ("users.info", error_code(exc)), "users.info for %s failed: %s",
+                            user_id, error_code(exc))
             return None
         except Exception as exc:  # network trouble: act without the profile this time
-            log.warning("users.info for %s failed: %r", user_id, exc)
+            self._quiet.log(logging.WARNING, ("users.info", type(exc)), "users.info for %s failed: %r", user_id, exc)
             return None
         user = response.get("user")
         return user if isinstance(user, dict) else None

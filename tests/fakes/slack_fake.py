@@ -34,6 +34,17 @@ APP_ID = "A0001"
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
+GRANTED_SCOPES = frozenset({
+    "commands", "chat:write", "reactions:read", "reactions:write", "users:read", "channels:read", "groups:read",
+    "channels:history", "groups:history", "channels:join",
+})
+"""What an install grants by default: the manifest's bot scopes (no chat:write.public)."""
+_ids = itertools.count(1)
+
+
+def unique_id(prefix: str) -> str:
+    """A fresh trigger id / action timestamp part, as Slack makes one per delivery."""
+    return f"{prefix}{next(_ids)}"
 
 
 @dataclass(slots=True)
@@ -85,6 +96,10 @@ class FakeSlack:
     oauth_bot_token: str = "xoxb-installed-token"
     channel_rate_limit: float | None = None  # chat.postMessage per second per channel (None: unlimited)
     ratelimited: int = 0  # posts answered 429 ratelimited by channel_rate_limit
+    scopes: frozenset[str] = GRANTED_SCOPES
+    hang: dict[str, float] = field(default_factory=dict)  # method (or 'response_url', or '*') → seconds to stall
+    in_flight: int = 0  # requests being answered now (Web API and response_url)
+    max_in_flight: int = 0
 
     def __post_init__(self) -> None:
         self._last_post: dict[str, float] = {}  # channel → monotonic time of its last accepted chat.postMessage
@@ -145,7 +160,33 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ Web API
 
+    def is_member(self, channel: str) -> bool:
+        """Whether the bot is in `channel` (DMs and unknown channels: yes; see `channels`)."""
+        if channel[:1] not in ("C", "G"):
+            return True
+        return bool(self._channel(channel)["is_member"])
+
+    def _channel(self, channel_id: str) -> dict[str, Any]:
+        info = {"id": channel_id, "name": channel_id.lower(), "is_private": channel_id.startswith("G"),
+                "is_member": True, "is_archived": False}
+        info.update(self.channels.get(channel_id, {}))
+        return info
+
+    async def _stall(self, what: str) -> None:
+        delay = self.hang.get(what, self.hang.get("*", 0.0))
+        if delay:
+            await asyncio.sleep(delay)
+
     async def _api(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await self._stall(request.match_info["method"])
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body = await _parse_body(request)
         token = _bearer(request) or body.get("token")
@@ -174,10 +215,24 @@ class FakeSlack:
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                          headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
+        refusal = self._membership_refusal(method, str(body.get("channel", "")))
+        if refusal is not None:
+            return _error(refusal)
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": True})
         return web.json_response(handler(body, token))
+
+    def _membership_refusal(self, method: str, channel: str) -> str | None:
+        """Slack's answer to a bot outside `channel`: private ones are invisible, public ones readable only inside
+        (posting there needs chat:write.public)."""
+        if method not in ("chat.postMessage", "conversations.history", "reactions.add") or self.is_member(channel):
+            return None
+        if self._channel(channel)["is_private"]:
+            return "channel_not_found"
+        if method == "chat.postMessage" and "chat:write.public" in self.scopes:
+            return None
+        return "not_in_channel"
 
     def _channel_wait(self, channel: str) -> float:
         """Seconds until `channel` may take another message (0: accepted now, and noted)."""
@@ -236,10 +291,23 @@ class FakeSlack:
         return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
 
     def _m_conversations_info(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
-        channel_id = str(body.get("channel"))
-        info = {"id": channel_id, "name": channel_id.lower(), "is_private": False, "is_member": True}
-        info.update(self.channels.get(channel_id, {}))
+        info = self._channel(str(body.get("channel")))
+        if info["is_private"] and not info["is_member"]:
+            return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "channel": info}
+
+    def _m_conversations_join(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        channel_id = str(body.get("channel"))
+        info = self._channel(channel_id)
+        if "channels:join" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "channels:join"}
+        if info["is_private"]:
+            return {"ok": False, "error": "channel_not_found" if not info["is_member"] else
+                    "method_not_supported_for_channel_type"}
+        if info["is_archived"]:
+            return {"ok": False, "error": "is_archived"}
+        self.channels.setdefault(channel_id, {})["is_member"] = True
+        return {"ok": True, "channel": {**info, "is_member": True}}
 
     def _m_views_publish(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {"ok": True, "view": {"id": "V0001", **_maybe_json(body.get("view"))}}
@@ -261,8 +329,14 @@ class FakeSlack:
         }
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        self.response_posts.append((request.match_info["key"], await request.json()))
-        return web.Response(text="ok")
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await self._stall("response_url")
+            self.response_posts.append((request.match_info["key"], await request.json()))
+            return web.Response(text="ok")
+        finally:
+            self.in_flight -= 1
 
     # ------------------------------------------------------------------ Socket Mode
 
@@ -390,16 +464,18 @@ def slash_command_form(
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": trigger_id or _new_trigger_id(),
+        "trigger_id": trigger_id or unique_id("trig-c"),
     }
 
 
-_TRIGGERS = itertools.count(1)
+_last_action_ts = [0.0]
 
 
-def _new_trigger_id() -> str:
-    """Slack gives every interaction its own trigger_id (a retry of the same request repeats it)."""
-    return f"trig-{next(_TRIGGERS)}"
+def next_action_ts() -> str:
+    """Now, as Slack's `action_ts` ('seconds.micros'), strictly later than the last one made here."""
+    now = max(time.time(), _last_action_ts[0] + 1e-6)
+    _last_action_ts[0] = now
+    return f"{now:.6f}"
 
 
 def block_action_payload(
@@ -412,12 +488,15 @@ def block_action_payload(
     message_ts: str = "1700000000.000001",
     ephemeral: bool = True,
     trigger_id: str | None = None,
+    action_ts: str | None = None,
+    user_team_id: str | None = None,
 ) -> dict[str, Any]:
     """A block_actions interaction payload for one button click."""
     return {
         "type": "block_actions",
         "team": {"id": team_id, "domain": "fake"},
-        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id},
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(),
+                 "team_id": team_id if user_team_id is None else user_team_id},
         "api_app_id": APP_ID,
         "token": "legacy-verification",
         "container": {
@@ -426,7 +505,7 @@ def block_action_payload(
             "channel_id": channel_id,
             "is_ephemeral": ephemeral,
         },
-        "trigger_id": trigger_id or _new_trigger_id(),
+        "trigger_id": trigger_id or unique_id("trig-a"),
         "channel": {"id": channel_id, "name": "general"},
         "message": None if ephemeral else {"type": "message", "ts": message_ts, "text": "question"},
         "response_url": response_url,
@@ -437,7 +516,7 @@ def block_action_payload(
                 "block_id": "mlq-actions",
                 "value": action_id,
                 "text": {"type": "plain_text", "text": "button"},
-                "action_ts": "1700000001.000000",
+                "action_ts": action_ts or next_action_ts(),
             }
         ],
         "is_enterprise_install": False,
@@ -499,10 +578,12 @@ class BoltResponse:
 class SignedSender:
     """Posts requests to a Bolt app's /slack/events, signed like Slack signs them."""
 
-    def __init__(self, session: Any, app_url: str, *, secret: str = SIGNING_SECRET) -> None:
+    def __init__(self, session: Any, app_url: str, *, secret: str = SIGNING_SECRET,
+                 fake: FakeSlack | None = None) -> None:
         self.session = session
         self.events_url = app_url + "/slack/events"
         self.secret = secret
+        self.fake = fake  # given: reactions in channels the bot is not in are never delivered, as in Slack
 
     async def send(
         self, body: str, *, content_type: str, timestamp: int | None = None, secret: str | None = None,
@@ -521,7 +602,11 @@ class SignedSender:
                                content_type="application/x-www-form-urlencoded")
 
     async def event(self, event: Mapping[str, Any], *, event_id: str, retry: int | None = None,
-                    team_id: str = TEAM_ID) -> BoltResponse:
+                    team_id: str = TEAM_ID) -> BoltResponse | None:
+        """Deliver an Events API callback; None when Slack would not send it (a reaction where the bot is absent)."""
+        channel = str((event.get("item") or {}).get("channel", ""))
+        if self.fake is not None and event.get("type") == "reaction_added" and not self.fake.is_member(channel):
+            return None
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         return await self.send(json.dumps(event_callback(event, event_id=event_id, team_id=team_id)),
                                content_type="application/json", headers=headers)
