@@ -60,12 +60,6 @@ questions:
 HTTP_ENV = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
 # slack_sdk's oauth.v2.access call uses aiohttp.BasicAuth, which aiohttp 3.14 deprecates: not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
-# The adapter passes each delivery's id as event_id; dropping repeats is the core's one duplicate filter, which
-# arrives with Core.check_health on helper core's branch. TODO(lead): remove this marker once both are merged.
-needs_core_filter = pytest.mark.skipif(not hasattr(Core, "check_health"),
-                                       reason="needs the core's duplicate-event filter (not merged yet)")
-
-
 @dataclass
 class Rig:
     """A fake Slack, a real core on a temporary database, and the Bolt app served on loopback."""
@@ -327,7 +321,6 @@ async def test_reveal_button_on_the_public_post_answers_privately(rig: Rig) -> N
     assert "Answer" in texts(answer)
 
 
-@needs_core_filter
 async def test_eyes_reaction_sends_the_answer_ephemerally_once_despite_a_retry(rig: Rig) -> None:
     await setup_qotd(rig)
     rig.clock.set(START.replace(hour=9, minute=1))

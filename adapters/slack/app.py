@@ -44,9 +44,7 @@ def deps_of(app: AsyncApp) -> Deps:
 
 def _healthz(core: Core) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def healthz(request: web.Request) -> web.Response:
-        # TODO(lead): call core.check_health() directly once the core's version is merged.
-        check = getattr(core, "check_health", None)
-        problem = await check() if check is not None else None
+        problem = await core.check_health()
         if problem:
             return web.json_response({"ok": False, "error": str(problem)}, status=503)
         return web.json_response({"ok": True})

@@ -60,7 +60,7 @@ def _inline(text: str) -> str:
     """
     segments = split_code_spans(text)
     free = (chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
-    codes: dict[str, str] = {}
+    codes: dict[str, str | int | None] = {}
     parts = []
     for code, seg in segments:
         if code and (mark := next(free, None)):
