@@ -164,3 +164,20 @@ def test_every_subcommand_has_help() -> None:
                  ["questions", "check-written"], ["db", "upgrade"], ["db", "backup"]):
         result = run_cli(*args, "--help")
         assert result.returncode == 0 and "usage:" in result.stdout, args
+
+
+def test_key_points_and_aliases_load_and_an_alias_finds_the_merged_question(tmp_path: Path) -> None:
+    text = GOOD + (
+        "    key_points:\n"
+        "      - eval() switches dropout off, so every unit is kept\n"
+        "      - eval() makes batch norm use its running mean and variance\n"
+        "      - eval() does not stop gradients; wrap inference in torch.no_grad()\n"
+        "    aliases: [old-team-q1, older-team-q1]\n"
+    )
+    bank = load_bank([write(tmp_path, text)])
+    q = bank.get("team-q1")
+    assert q is not None and len(q.key_points) == 3 and q.aliases == ("old-team-q1", "older-team-q1")
+    assert bank.get("old-team-q1") is q and bank.get("older-team-q1") is q
+    assert bank.canonical_id("old-team-q1") == "team-q1" and bank.canonical_id("team-q1") == "team-q1"
+    assert bank.get("no-such-id") is None and bank.canonical_id("no-such-id") == "no-such-id"
+    assert bank.aliases == {"old-team-q1": "team-q1", "older-team-q1": "team-q1"}

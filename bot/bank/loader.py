@@ -18,7 +18,7 @@ import yaml
 from bot.bank.model import ANSWER_ORIGINS, DIFFICULTIES, TOPICS, Question, Source
 
 REQUIRED_KEYS = ("id", "topic", "difficulty", "prompt")
-OPTIONAL_KEYS = ("answer", "answer_origin", "hints", "tags", "sources")
+OPTIONAL_KEYS = ("answer", "answer_origin", "key_points", "hints", "tags", "sources", "aliases")
 TOP_LEVEL_KEYS = ("pack", "questions")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -52,10 +52,13 @@ class Bank:
 
     questions: tuple[Question, ...]
     by_id: dict[str, Question] = field(init=False)
+    aliases: dict[str, str] = field(init=False)
     _by_filter: dict[tuple[str, str], tuple[str, ...]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.by_id = {q.id: q for q in self.questions}
+        # Old id (merged away) → the id it was merged into; a real id always wins over an alias.
+        self.aliases = {a: q.id for q in self.questions for a in q.aliases if a not in self.by_id}
         index: dict[tuple[str, str], list[str]] = {}
         for q in self.questions:
             index.setdefault((q.topic, q.difficulty), []).append(q.id)
@@ -65,7 +68,15 @@ class Bank:
         return len(self.questions)
 
     def get(self, question_id: str) -> Question | None:
-        return self.by_id.get(question_id)
+        """The question with this id, or the one it was merged into when the id is an alias."""
+        found = self.by_id.get(question_id)
+        if found is None and question_id in self.aliases:
+            found = self.by_id[self.aliases[question_id]]
+        return found
+
+    def canonical_id(self, question_id: str) -> str:
+        """The id a stored question id stands for now: the kept id for an alias, else the id unchanged."""
+        return self.aliases.get(question_id, question_id)
 
     def topics_in_use(self) -> list[str]:
         """Topics that have at least one question, in the canonical order."""
@@ -164,7 +175,7 @@ def _question_from_node(node: yaml.Node, file: str, pack: str, errors: list[Lint
     origin = value("answer_origin")
     if origin is not None and origin not in ANSWER_ORIGINS:
         errors.append(LintError(file, at("answer_origin"), f"answer_origin {origin!r} must be seed or written"))
-    for key in ("hints", "tags"):
+    for key in ("key_points", "hints", "tags", "aliases"):
         if key in fields and not _str_list(value(key)):
             errors.append(LintError(file, at(key), f"{key} must be a list of strings"))
     sources = _parse_sources(value("sources", []))
@@ -183,6 +194,8 @@ def _question_from_node(node: yaml.Node, file: str, pack: str, errors: list[Lint
         sources=sources or (),
         answer_origin=origin if answer else None,
         pack=pack,
+        key_points=tuple(value("key_points", []) or ()),
+        aliases=tuple(value("aliases", []) or ()),
     )
 
 

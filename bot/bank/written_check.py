@@ -34,7 +34,8 @@ def check_written_files(files: list[Path]) -> int:
                                 "or give only hints")
             answer = entry.answer if entry.answer else q.answer
             origin = "written" if entry.answer else q.answer_origin
-            checked.append(replace(q, answer=answer, answer_origin=origin, hints=q.hints or entry.hints))
+            checked.append(replace(q, answer=answer, answer_origin=origin, hints=entry.hints or q.hints,
+                                   key_points=entry.key_points or q.key_points))
     for p in check_answers(checked, origin=None):
         problems.append(str(p))
     for q in checked:

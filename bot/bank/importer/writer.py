@@ -1,9 +1,11 @@
 """Write the bank as `questions/<topic>.yaml` (deterministic), merge written answers, list merges.
 
-File format: `{questions: [{id, topic, difficulty, prompt, answer?, answer_origin?, hints, tags,
-sources: [{file, line}]}]}`, sorted by id, keys in that order, multi-line strings in literal block style.
-Written answers live in `questions/written/<topic>.yaml` as `{answers: {id: {answer, hints}}}`: they fill
-questions without a seed answer and give hints to questions that have none.
+File format: `{questions: [{id, topic, difficulty, prompt, answer?, answer_origin?, key_points?, hints, tags,
+sources: [{file, line}], aliases?}]}`, sorted by id, keys in that order, multi-line strings in literal block
+style; key_points and aliases only when non-empty.
+Written entries live in `questions/written/*.yaml` as `{answers: {id: {answer?, replaces_seed?, hints?,
+key_points?}}}`: an answer fills a question without a seed answer (or replaces the seed's when `replaces_seed`
+says why); written hints replace the seed's hints; key_points are taken as written.
 """
 
 from __future__ import annotations
@@ -108,9 +110,13 @@ def question_to_mapping(q: Question) -> dict[str, Any]:
     if q.has_answer:
         data["answer"] = q.answer
         data["answer_origin"] = q.answer_origin or "seed"
+    if q.key_points:
+        data["key_points"] = list(q.key_points)
     data["hints"] = list(q.hints)
     data["tags"] = list(q.tags)
     data["sources"] = [{"file": s.file, "line": s.line} for s in q.sources]
+    if q.aliases:
+        data["aliases"] = list(q.aliases)
     return data
 
 
@@ -126,6 +132,8 @@ def mapping_to_question(data: dict[str, Any]) -> Question:
         hints=tuple(data.get("hints") or ()),
         tags=tuple(data.get("tags") or ()),
         sources=tuple(Source(s["file"], int(s["line"])) for s in data.get("sources") or ()),
+        key_points=tuple(data.get("key_points") or ()),
+        aliases=tuple(data.get("aliases") or ()),
     )
 
 
@@ -176,47 +184,69 @@ def read_bank(out_dir: Path) -> list[Question]:
 
 @dataclass(frozen=True, slots=True)
 class WrittenAnswer:
-    """A hand-written answer and hints for one question id."""
+    """A hand-written entry for one question id: an answer and/or hints and key points."""
 
     answer: str | None
     hints: tuple[str, ...]
     file: str
     replaces_seed: str | None = None
+    key_points: tuple[str, ...] = ()
+
+
+WRITTEN_KEYS = frozenset({"answer", "hints", "replaces_seed", "key_points"})
+
+
+def _strings(value: object) -> tuple[str, ...] | None:
+    """A list of strings as a tuple (stripped), [] or None as (), anything else None."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return tuple(v.strip() for v in value)
 
 
 def load_written(written_dir: Path) -> tuple[dict[str, WrittenAnswer], list[str]]:
-    """Read `written/*.yaml` files; returns the answers by id and a list of format errors.
+    """Read `written/*.yaml` files; returns the entries by id and a list of format errors.
 
-    Format: `answers: {id: {answer: Markdown, hints: [..], replaces_seed?: "why the seed answer is replaced"}}`.
+    Format: `answers: {id: {answer?: Markdown, replaces_seed?: "kind: why", hints?: [..], key_points?: [..]}}`.
     """
     answers: dict[str, WrittenAnswer] = {}
     errors: list[str] = []
     if not written_dir.is_dir():
         return answers, errors
     for path in sorted(written_dir.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            errors.append(f"{path}: not valid YAML: {exc}")
+            continue
         entries = data.get("answers") if isinstance(data, dict) else None
         if not isinstance(entries, dict):
-            errors.append(f"{path}: expected a top-level mapping `answers: {{id: {{answer, hints}}}}`")
+            errors.append(f"{path}: expected a top-level mapping `answers: {{id: {{answer, hints, key_points}}}}`")
             continue
         for qid, item in entries.items():
-            if not isinstance(item, dict) or not set(item) <= {"answer", "hints", "replaces_seed"}:
+            if not isinstance(item, dict) or not item or not set(item) <= WRITTEN_KEYS:
                 errors.append(
-                    f"{path}: {qid}: expected {{answer: str, hints: [str], replaces_seed?: reason}}, got {item!r}"
+                    f"{path}: {qid}: expected {{answer?: str, replaces_seed?: reason, hints?: [str], "
+                    f"key_points?: [str]}}, got {item!r}"
                 )
                 continue
             if qid in answers:
                 errors.append(f"{path}: {qid}: also written in {answers[qid].file}")
                 continue
             answer = item.get("answer")
-            hints = item.get("hints") or []
-            if (answer is not None and not isinstance(answer, str)) or not isinstance(hints, list):
-                errors.append(f"{path}: {qid}: answer must be a string and hints a list")
+            hints, key_points = _strings(item.get("hints")), _strings(item.get("key_points"))
+            if (answer is not None and not isinstance(answer, str)) or hints is None or key_points is None:
+                errors.append(f"{path}: {qid}: answer must be a string, hints and key_points lists of strings")
                 continue
             text = answer.strip() if answer else None
             reason = item.get("replaces_seed")
             answers[str(qid)] = WrittenAnswer(
-                text or None, tuple(str(h) for h in hints), path.name, str(reason) if reason else None
+                text or None,
+                tuple(h for h in hints if h),
+                path.name,
+                str(reason) if reason else None,
+                tuple(k for k in key_points if k),
             )
     return answers, errors
 
@@ -224,7 +254,7 @@ def load_written(written_dir: Path) -> tuple[dict[str, WrittenAnswer], list[str]
 def merge_written(
     questions: list[Question], written: dict[str, WrittenAnswer], written_dir: Path
 ) -> tuple[list[Question], list[str], int]:
-    """Fill unanswered questions and hint-less questions from written answers.
+    """Apply written entries: answers fill (or, with replaces_seed, replace) the seed's; hints replace the seed's.
 
     Returns the questions, errors (a written id that is not in the bank), and how many answers were used.
     """
@@ -244,8 +274,10 @@ def merge_written(
             if w.answer and (not q.has_answer or w.replaces_seed):
                 q = replace(q, answer=w.answer, answer_origin="written")
                 used += 1
-            if not q.hints and w.hints:
+            if w.hints:
                 q = replace(q, hints=w.hints)
+            if w.key_points:
+                q = replace(q, key_points=w.key_points)
         out.append(q)
     return out, errors, used
 
@@ -263,8 +295,31 @@ class MergeRecord:
     merged: tuple[tuple[str, Source], ...]
 
 
-def render_merges(records: Iterable[MergeRecord]) -> str:
-    """MERGES.md: each merged group with the kept prompt, the merged prompts and their sources."""
+@dataclass(frozen=True, slots=True)
+class ManualRecord:
+    """One hand-reviewed merge group (questions/curation/merges.yaml) for MERGES.md."""
+
+    id: str
+    kept_prompt: str
+    why: str
+    merged: tuple[tuple[str, str], ...]  # (id, prompt) of each question folded in
+
+
+@dataclass(frozen=True, slots=True)
+class KeptApartRecord:
+    """A pair above the similarity threshold that was deliberately kept separate."""
+
+    a: tuple[str, str]  # (id, prompt)
+    b: tuple[str, str]
+    why: str
+
+
+def render_merges(
+    records: Iterable[MergeRecord],
+    manual: Iterable[ManualRecord] = (),
+    kept_apart: Iterable[KeptApartRecord] = (),
+) -> str:
+    """MERGES.md: automatic groups (kept prompt, merged prompts, sources), then manual groups and kept-apart pairs."""
     ordered = sorted(records, key=lambda r: r.id)
     folded = sum(len(r.merged) for r in ordered)
     lines = [
@@ -280,5 +335,28 @@ def render_merges(records: Iterable[MergeRecord]) -> str:
     for r in ordered:
         lines += [f"## `{r.id}`", "", f"- kept: {r.kept_prompt} — `{r.kept_source}`"]
         lines += [f"- merged: {prompt} — `{source}`" for prompt, source in r.merged]
+        lines.append("")
+    hand = sorted(manual, key=lambda r: r.id)
+    if hand:
+        lines += [
+            "# Manual merges",
+            "",
+            "From questions/curation/merges.yaml: each merged id became an alias of the kept question, so users'",
+            "history (grades, review cards, seen and served rows) moves to it.",
+            "",
+            f"{len(hand)} groups, {sum(len(r.merged) for r in hand)} questions folded into another.",
+            "",
+        ]
+        for m in hand:
+            lines += [f"## `{m.id}`", "", f"- kept: {m.kept_prompt}"]
+            lines += [f"- merged: {prompt} — `{qid}`" for qid, prompt in m.merged]
+            if m.why:
+                lines.append(f"- why: {m.why}")
+            lines.append("")
+    apart = sorted(kept_apart, key=lambda r: (r.a[0], r.b[0]))
+    if apart:
+        lines += ["# Kept apart", "", "Pairs above the similarity threshold that ask different things.", ""]
+        for k in apart:
+            lines.append(f"- `{k.a[0]}` {k.a[1]} / `{k.b[0]}` {k.b[1]}" + (f" — {k.why}" if k.why else ""))
         lines.append("")
     return "\n".join(lines)
