@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,21 @@ def test_the_on_topic_check_catches_an_answer_to_another_question() -> None:
     assert not is_on_topic(prompt, drifted)
     terms, missing = missing_terms(prompt, drifted)
     assert "batch" in terms and "batch" in missing
+
+
+def test_check_written_reports_key_point_counts_and_leaky_hints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    from bot.bank.written_check import check_written_files
+
+    bank = load_bank([questions_dir()])
+    q = next(q for q in bank.questions if q.has_answer and q.answer_origin == "seed")
+    assert q.answer is not None
+    opening = q.answer.strip().split("\n\n")[0].split(". ")[0]
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump({"answers": {q.id: {"hints": [opening], "key_points": ["One fact.", "Two facts."]}}}),
+                    encoding="utf-8")
+    assert check_written_files([path]) == 1
+    err = capsys.readouterr().err
+    assert f"{q.id}: 2 key points (3..6 wanted)" in err
+    assert f"{q.id}: hint {opening!r} restates the answer's opening sentence" in err
