@@ -483,8 +483,8 @@ def lint_paths(
             questions.append(q)
     for alias, (qid, where) in alias_seen.items():
         if alias in first_seen:
-            file, _, line = where.rpartition(":")
-            errors.append(LintError(file, int(line), f"alias {alias!r} of {qid!r} is the id of the question at "
+            alias_file, _, alias_line = where.rpartition(":")
+            errors.append(LintError(alias_file, int(alias_line), f"alias {alias!r} of {qid!r} is the id of the question at "
                                     f"{first_seen[alias]}; an alias must be an id that no longer exists"))
     return questions, errors
 
