@@ -147,13 +147,41 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+def _check_tags(root: yaml.Node, file: str) -> tuple[list[LintError], bool]:
+    """Tag errors, and whether any node is reached twice (an alias): one cheap pass over distinct nodes."""
+    errors: list[LintError] = []
+    seen: set[int] = set()
+    reused = False
+    stack = [root]
+    mapping, sequence = yaml.MappingNode, yaml.SequenceNode
+    while stack:
+        node = stack.pop()
+        key = id(node)
+        if key in seen:
+            reused = True
+            continue
+        seen.add(key)
+        if node.tag not in ALLOWED_TAGS:
+            tag = node.tag.replace(_YAML_TAG, "!!", 1)
+            errors.append(LintError(file, _line(node), f"YAML tag {_clip(tag)!r} is not allowed in a question pack; "
+                                    "use plain strings, numbers, lists and mappings"))
+        if isinstance(node, mapping):
+            for pair in node.value:
+                stack.extend(pair)
+        elif isinstance(node, sequence):
+            stack.extend(node.value)
+    return errors, reused
+
+
 def check_node_graph(root: yaml.Node, file: str) -> list[LintError]:
     """Refuse tags other than plain YAML ones, recursive aliases, and aliases that expand the document too far.
 
     Iterative and linear in the number of distinct nodes: aliased nodes are visited once, and their expanded size
     is summed (capped), never built.
     """
-    errors: list[LintError] = []
+    errors, reused_any = _check_tags(root, file)
+    if not reused_any:  # no alias in the file: nothing can expand or recurse
+        return errors
     state: dict[int, int] = {}  # 1: on the current path, 2: done
     size: dict[int, int] = {}
     chars: dict[int, int] = {}
@@ -177,10 +205,6 @@ def check_node_graph(root: yaml.Node, file: str) -> list[LintError]:
         if seen == 1:
             return [LintError(file, _line(node), "recursive YAML alias: a node contains itself")]
         state[key] = 1
-        if node.tag not in ALLOWED_TAGS:
-            tag = node.tag.replace(_YAML_TAG, "!!", 1)
-            errors.append(LintError(file, _line(node), f"YAML tag {_clip(tag)!r} is not allowed in a question pack; "
-                                    "use plain strings, numbers, lists and mappings"))
         if isinstance(node, yaml.ScalarNode):
             distinct_chars += len(node.value)
         stack.append((node, True))
