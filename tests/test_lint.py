@@ -274,3 +274,14 @@ def test_alias_claimed_by_two_questions_is_an_error(tmp_path: Path) -> None:
     assert len(errors) == 1
     assert f"b.yaml:2: alias 'old-q' of 'team-q2' is also an alias of 'team-q1' at {tmp_path / 'a.yaml'}:2" in str(
         errors[0])
+
+
+def test_the_pack_example_for_authors_lints_clean(tmp_path: Path) -> None:
+    guide = (REPO / "questions" / "README.md").read_text(encoding="utf-8")
+    example = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
+    for criterion in ("a **definition or fact** a junior must know", "a **mechanism, a comparison or a trade-off**",
+                      "a **derivation, a design, or debugging under constraints**"):
+        assert criterion in guide
+    questions, errors = lint_paths([write(tmp_path, example)], require_key_points=True)
+    assert errors == [] and len(questions[0].key_points) == 3 and questions[0].aliases == ("ourteam-old-backfill-q",)
+    assert "questions/README.md" in (REPO / "README.md").read_text(encoding="utf-8")
