@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 class _Connection(Protocol):
     async def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
 
+    async def executemany(self, sql: str, parameters: Any, /) -> Any: ...
+
     async def execute_fetchall(self, sql: str, parameters: Any = ..., /) -> Any: ...
 
 
@@ -67,11 +69,14 @@ def _card_recency(card_json: str, due: str) -> tuple[str, str]:
     return str(last), due
 
 
-async def _merge_cards(db: _Connection, mapping: str, aliases: Mapping[str, str]) -> int:
+_MAP = "temp.question_alias_map"  # old_id → new_id, on this connection only (no change to the schema)
+_OLD_IDS = f"(SELECT old_id FROM {_MAP})"
+_NEW_ID = f"(SELECT new_id FROM {_MAP} WHERE old_id = question_id)"
+
+
+async def _merge_cards(db: _Connection, aliases: Mapping[str, str]) -> int:
     old_rows = await db.execute_fetchall(
-        "SELECT platform, user_id, question_id, card, due FROM review_cards "
-        "WHERE question_id IN (SELECT key FROM json_each(?))",
-        (mapping,),
+        f"SELECT platform, user_id, question_id, card, due FROM review_cards WHERE question_id IN {_OLD_IDS}"
     )
     if not old_rows:
         return 0
@@ -88,41 +93,38 @@ async def _merge_cards(db: _Connection, mapping: str, aliases: Mapping[str, str]
         key = (platform, user_id, aliases.get(qid, qid))
         if key not in best or _card_recency(card, due) > _card_recency(*best[key]):
             best[key] = (card, due)
-    await db.execute("DELETE FROM review_cards WHERE question_id IN (SELECT key FROM json_each(?))", (mapping,))
-    for (platform, user_id, qid), (card, due) in sorted(best.items()):
-        await db.execute(
-            "INSERT INTO review_cards (platform, user_id, question_id, card, due) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (platform, user_id, question_id) DO UPDATE SET card = excluded.card, due = excluded.due",
-            (platform, user_id, qid, card, due),
-        )
+    await db.execute(f"DELETE FROM review_cards WHERE question_id IN {_OLD_IDS}")
+    await db.executemany(
+        "INSERT INTO review_cards (platform, user_id, question_id, card, due) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (platform, user_id, question_id) DO UPDATE SET card = excluded.card, due = excluded.due",
+        [(*key, card, due) for key, (card, due) in sorted(best.items())],
+    )
     return len(old_rows)
 
 
-async def _merge_seen(db: _Connection, mapping: str) -> int:
+async def _merge_seen(db: _Connection) -> int:
     await db.execute(
         "INSERT INTO user_seen (platform, user_id, question_id, times, last_at) "
-        "SELECT s.platform, s.user_id, m.value, s.times, s.last_at "
-        "FROM user_seen AS s JOIN json_each(?) AS m ON m.key = s.question_id WHERE true "
+        f"SELECT platform, user_id, {_NEW_ID}, times, last_at FROM user_seen WHERE question_id IN {_OLD_IDS} "
         "ON CONFLICT (platform, user_id, question_id) DO UPDATE SET times = user_seen.times + excluded.times, "
-        "last_at = max(user_seen.last_at, excluded.last_at)",
-        (mapping,),
+        "last_at = max(user_seen.last_at, excluded.last_at)"
     )
-    cur = await db.execute("DELETE FROM user_seen WHERE question_id IN (SELECT key FROM json_each(?))", (mapping,))
+    cur = await db.execute(f"DELETE FROM user_seen WHERE question_id IN {_OLD_IDS}")
     return int(cur.rowcount)
 
 
-async def _rewrite(db: _Connection, table: str, mapping: str) -> int:
+# Tables where question_id is in no unique key: a plain update cannot collide.
+_PLAIN = frozenset({"grades", "posts"})
+
+
+async def _rewrite(db: _Connection, table: str) -> int:
+    # One scan of the table (question_id is in no index); ids are looked up in the indexed temp map.
     # OR IGNORE: a table added later with a unique key on question_id keeps its row rather than failing start-up.
-    cur = await db.execute(
-        f'UPDATE OR IGNORE "{table}" SET question_id = (SELECT value FROM json_each(?1) WHERE key = question_id) '
-        "WHERE question_id IN (SELECT key FROM json_each(?1))",
-        (mapping,),
-    )
-    left = await db.execute_fetchall(
-        f'SELECT COUNT(*) FROM "{table}" WHERE question_id IN (SELECT key FROM json_each(?))', (mapping,)
-    )
-    if left and left[0][0]:
-        log.warning("%s: %d row(s) kept their merged-away question id (a unique key collided)", table, left[0][0])
+    cur = await db.execute(f'UPDATE OR IGNORE "{table}" SET question_id = {_NEW_ID} WHERE question_id IN {_OLD_IDS}')
+    if table not in _PLAIN:
+        left = await db.execute_fetchall(f'SELECT COUNT(*) FROM "{table}" WHERE question_id IN {_OLD_IDS}')
+        if left and left[0][0]:
+            log.warning("%s: %d row(s) kept their merged-away question id (a unique key collided)", table, left[0][0])
     return int(cur.rowcount)
 
 
@@ -134,16 +136,20 @@ async def apply_aliases(store: WritableStore, aliases: Mapping[str, str]) -> dic
     resolved = resolve(aliases)
     if not resolved:
         return {}
-    mapping = json.dumps(resolved, sort_keys=True)
     counts: dict[str, int] = {}
     async with store.write() as db:
+        await db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_MAP.split('.')[1]} "
+                         "(old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL) WITHOUT ROWID")
+        await db.execute(f"DELETE FROM {_MAP}")
+        await db.executemany(f"INSERT INTO {_MAP} (old_id, new_id) VALUES (?, ?)", sorted(resolved.items()))
         for table in await _tables_with_question_id(db):
             if table == "review_cards":
-                counts[table] = await _merge_cards(db, mapping, resolved)
+                counts[table] = await _merge_cards(db, resolved)
             elif table == "user_seen":
-                counts[table] = await _merge_seen(db, mapping)
+                counts[table] = await _merge_seen(db)
             else:
-                counts[table] = await _rewrite(db, table, mapping)
+                counts[table] = await _rewrite(db, table)
+        await db.execute(f"DELETE FROM {_MAP}")
     if any(counts.values()):
         log.info("moved history from merged-away question ids: %s",
                  ", ".join(f"{t} {n}" for t, n in counts.items() if n))
