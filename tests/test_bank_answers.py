@@ -29,7 +29,7 @@ def test_every_question_has_an_answer_and_hints(questions: tuple[Question, ...])
 def test_every_answer_says_where_it_came_from(questions: tuple[Question, ...]) -> None:
     origins = Counter(q.answer_origin for q in questions if q.has_answer)
     assert set(origins) <= {"seed", "written"}
-    assert origins["seed"] > 100 and origins["written"] > 400
+    assert origins["written"] > 400  # seed answers that a reviewer kept stay "seed"; most are written by now
 
 
 def test_written_answers_pass_the_checks(questions: tuple[Question, ...]) -> None:

@@ -50,7 +50,7 @@ def test_every_shipped_file_lints_clean() -> None:
 
 def test_shipped_bank_uses_every_topic_and_difficulty() -> None:
     bank = load_bank([questions_dir()])
-    assert len(bank) > 700
+    assert len(bank) > 500  # 761 before the issue-11 merges, about 550 after
     assert bank.topics_in_use() == list(TOPICS)
     assert {q.difficulty for q in bank.questions} == set(DIFFICULTIES)
     assert len({q.id for q in bank.questions}) == len(bank)
