@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,20 @@ def test_check_written_reports_key_point_counts_and_leaky_hints(tmp_path: Path, 
     err = capsys.readouterr().err
     assert f"{q.id}: 2 key points (3..6 wanted)" in err
     assert f"{q.id}: hint {opening!r} restates the answer's opening sentence" in err
+
+
+def test_check_written_names_the_kept_id_for_a_merged_away_entry(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    import bot.bank.written_check as written_check
+    from bot.bank.loader import Bank
+
+    bank = load_bank([questions_dir()])
+    kept = bank.questions[0]
+    merged = Bank(tuple(replace(q, aliases=("gone-000000",)) if q.id == kept.id else q for q in bank.questions))
+    monkeypatch.setattr(written_check, "load_bank", lambda paths: merged)
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump({"answers": {"gone-000000": {"hints": ["Where does it start?"]}}}), encoding="utf-8")
+    assert written_check.check_written_files([path]) == 1
+    assert f"{path}: gone-000000 was merged into {kept.id}; key the entry by {kept.id}" in capsys.readouterr().err

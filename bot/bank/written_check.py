@@ -26,6 +26,10 @@ def check_written_files(files: list[Path]) -> int:
         for qid, entry in written.items():
             if entry.file != file.name:
                 continue
+            if qid in bank.aliases:
+                problems.append(f"{file}: {qid} was merged into {bank.aliases[qid]}; key the entry by "
+                                f"{bank.aliases[qid]}")
+                continue
             q = bank.get(qid)
             if q is None:
                 problems.append(f"{file}: {qid}: no question with this id in the bank")
