@@ -12,6 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.core import Core
 from bot.practice.grade_writer import GradeWriter
 from bot.resources import questions_dir
+from bot.store.aliases import apply_aliases
 from bot.store.store import Store
 
 
@@ -27,10 +28,12 @@ async def open_core(
     """A Core on the given database and question packs; everything is closed on exit.
 
     `bank_paths` replaces the shipped bank (tests use small banks); `extra_packs` adds a team's own packs.
+    Stored history on question ids that the bank lists as aliases (merged questions) moves to the kept ids first.
     Raises BankError if a pack is broken, SchemaTooNewError if the database is newer than the code.
     """
     paths = (*(bank_paths if bank_paths is not None else (questions_dir(),)), *extra_packs)
     bank = load_bank(paths)
     async with Store.open(database) as store, GradeWriter(store) as writer:
+        await apply_aliases(store, bank.aliases)  # merged questions: users' history moves to the kept id
         yield Core(store=store, bank=bank, clock=clock or SystemClock(), writer=writer, rng=rng,
                    pack_paths=tuple(paths))

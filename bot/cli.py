@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = qsub.add_parser("check-written", help="check written answers before importing them",
                             description="Check a questions/written/*.yaml file against the bank: ids exist, each "
                             "answer mentions its prompt's central terms, 80-250 words, hints present, no duplicate "
-                            "text, renders within Discord and Slack limits. Exit 1 on problems.")
+                            "text, 3..6 key points of at most 160 characters, no hint that gives the answer away, "
+                            "renders within Discord and Slack limits. Exit 1 on problems.")
     check.add_argument("files", nargs="+", type=Path, help="written answer files")
 
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance (BOT_DATABASE).")

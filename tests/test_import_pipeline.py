@@ -381,8 +381,7 @@ def test_committed_bank_matches_a_fresh_import(tmp_path: Path) -> None:
     seeds = _seed_paths()
     out = tmp_path / "bank"
     out.mkdir()
-    (out / "curation").mkdir(parents=True, exist_ok=True)
-    shutil.copy(BANK / "curation" / "overrides.yaml", out / "curation" / "overrides.yaml")
+    shutil.copytree(BANK / "curation", out / "curation")  # overrides.yaml and merges.yaml
     if (BANK / "written").is_dir():
         shutil.copytree(BANK / "written", out / "written")
     run_import(seeds, out)
@@ -488,3 +487,124 @@ def test_report_table(tmp_path: Path) -> None:
     merges = (tmp_path / "bank" / "MERGES.md").read_text(encoding="utf-8")
     assert "- kept: What is a tensor in PyTorch? — `900_synthetic.txt:" in merges
     assert "- merged: What is a tensor in PyTorch? — `901_twin.txt:" in merges
+
+
+# --- issue 11: key points, written hints, prompt overrides, manual merges --------------------------------
+
+
+def _write_yaml(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+KEY_POINTS = [
+    "Autograd records operations on tensors with requires_grad=True in a graph",
+    "Calling backward() walks the graph in reverse and accumulates .grad",
+    "Gradients accumulate, so optimizer.zero_grad() is needed between steps",
+]
+
+
+def test_written_hints_replace_seed_hints_and_key_points_are_kept() -> None:
+    from bot.bank.importer.writer import WrittenAnswer, merge_written
+
+    seeded = Question(id="q-000001", topic="pytorch", difficulty="easy", prompt="What is autograd?",
+                      answer="Seed answer.", answer_origin="seed", hints=("The seed's giveaway hint.",))
+    written = {"q-000001": WrittenAnswer(None, ("What is recorded during the forward pass?",), "w.yaml",
+                                         key_points=tuple(KEY_POINTS))}
+    [q], errors, used = merge_written([seeded], written, Path("written"))
+    assert errors == [] and used == 0
+    assert q.hints == ("What is recorded during the forward pass?",)
+    assert q.key_points == tuple(KEY_POINTS)
+    assert q.answer == "Seed answer." and q.answer_origin == "seed"  # an entry without an answer keeps the seed's
+
+
+def test_key_points_only_entry_and_prompt_override_keep_the_id(tmp_path: Path) -> None:
+    seed = _synthetic_seed(tmp_path)
+    out = tmp_path / "bank"
+    run_import([seed], out)
+    target = _ids_by_prompt(out)["What is autograd in PyTorch and when is it used?"]
+    _write_yaml(out / "written" / "pytorch.yaml", {"answers": {target.id: {"key_points": KEY_POINTS}}})
+    _write_yaml(out / "curation" / "overrides.yaml",
+                {target.id: {"prompt": "What does autograd record, and when do you need it?", "difficulty": "medium"}})
+    run_import([seed], out)
+    [q] = [q for q in read_bank(out) if q.id == target.id]
+    assert q.prompt == "What does autograd record, and when do you need it?" and q.difficulty == "medium"
+    assert q.key_points == tuple(KEY_POINTS)
+    text = (out / "pytorch.yaml").read_text(encoding="utf-8")
+    assert "    key_points:\n      - Autograd records operations" in text
+    assert text.count("key_points:") == 1  # only where non-empty
+    assert "aliases:" not in text
+
+
+def _merge_fixture(tmp_path: Path) -> tuple[Path, Path, dict[str, Question]]:
+    seed = _synthetic_seed(tmp_path)
+    out = tmp_path / "bank"
+    run_import([seed], out)
+    return seed, out, _ids_by_prompt(out)
+
+
+def test_manual_merge_keeps_into_id_unions_sources_and_records_aliases(tmp_path: Path) -> None:
+    seed, out, by_prompt = _merge_fixture(tmp_path)
+    into = by_prompt["What is a tensor in PyTorch?"]
+    gone = [by_prompt["What is hooks in PyTorch and when is it used?"], by_prompt["What is AMP in PyTorch and when is it used?"]]
+    apart = (by_prompt["What is DDP in PyTorch and when is it used?"], by_prompt["What is ONNX in PyTorch and when is it used?"])
+    _write_yaml(out / "curation" / "merges.yaml", {
+        "merges": [{"into": into.id, "merge": [g.id for g in gone], "why": "same idea, reworded"}],
+        "kept_apart": [{"a": apart[0].id, "b": apart[1].id, "why": "different tools"}],
+    })
+    report = run_import([seed], out)
+    questions = {q.id: q for q in read_bank(out)}
+    assert report.questions == 11 - 2 and len(questions) == 9
+    assert all(g.id not in questions for g in gone)
+    kept = questions[into.id]
+    assert kept.prompt == into.prompt and kept.answer == "A typed n-d array."
+    assert kept.aliases == tuple(sorted(g.id for g in gone))
+    assert kept.sources == (*into.sources, *gone[0].sources, *gone[1].sources)
+    merges_md = (out / "MERGES.md").read_text(encoding="utf-8")
+    assert "# Manual merges" in merges_md and f"## `{into.id}`" in merges_md
+    assert f"- merged: {gone[0].prompt} — `{gone[0].id}`" in merges_md
+    assert "- why: same idea, reworded" in merges_md
+    assert "# Kept apart" in merges_md and f"`{apart[0].id}`" in merges_md and "— different tools" in merges_md
+    assert "1 manual merge groups (2 questions folded" in format_report(report)
+    text = (out / "pytorch.yaml").read_text(encoding="utf-8")
+    assert f"    aliases:\n      - {sorted(g.id for g in gone)[0]}" in text
+    # deterministic: a second import writes the same bytes
+    first = {p.name: p.read_bytes() for p in out.glob("*.*")}
+    run_import([seed], out)
+    assert {p.name: p.read_bytes() for p in out.glob("*.*")} == first
+
+
+def test_written_entry_on_a_merged_away_id_is_an_error_naming_into(tmp_path: Path) -> None:
+    seed, out, by_prompt = _merge_fixture(tmp_path)
+    into, gone = by_prompt["What is a tensor in PyTorch?"], by_prompt["What is hooks in PyTorch and when is it used?"]
+    _write_yaml(out / "curation" / "merges.yaml", {"merges": [{"into": into.id, "merge": [gone.id], "why": "x"}]})
+    _write_yaml(out / "written" / "pytorch.yaml", {"answers": {gone.id: {"key_points": KEY_POINTS}}})
+    with pytest.raises(SeedImportError, match=f"{gone.id} was merged into {into.id}; key the entry by {into.id}"):
+        run_import([seed], out)
+
+
+def test_override_on_a_merged_away_id_is_an_error_naming_into(tmp_path: Path) -> None:
+    seed, out, by_prompt = _merge_fixture(tmp_path)
+    into, gone = by_prompt["What is a tensor in PyTorch?"], by_prompt["What is hooks in PyTorch and when is it used?"]
+    _write_yaml(out / "curation" / "merges.yaml", {"merges": [{"into": into.id, "merge": [gone.id], "why": "x"}]})
+    _write_yaml(out / "curation" / "overrides.yaml", {gone.id: {"difficulty": "hard"}})
+    with pytest.raises(SeedImportError, match=f"overrides.yaml: {gone.id} was merged into {into.id}"):
+        run_import([seed], out)
+
+
+def test_unknown_or_inconsistent_ids_in_merges_are_errors(tmp_path: Path) -> None:
+    seed, out, by_prompt = _merge_fixture(tmp_path)
+    into, gone = by_prompt["What is a tensor in PyTorch?"], by_prompt["What is hooks in PyTorch and when is it used?"]
+    merges = out / "curation" / "merges.yaml"
+    _write_yaml(merges, {"merges": [{"into": into.id, "merge": ["no-such-id-000000"], "why": "x"}]})
+    with pytest.raises(SeedImportError, match=f"merge into {into.id}: no question with id no-such-id-000000"):
+        run_import([seed], out)
+    _write_yaml(merges, {"merges": [{"into": into.id, "merge": [gone.id]}, {"into": gone.id, "merge": [into.id]}]})
+    with pytest.raises(SeedImportError, match="is in two merge groups"):
+        run_import([seed], out)
+    _write_yaml(merges, {"merges": [{"into": into.id, "merge": gone.id}]})
+    with pytest.raises(SeedImportError, match=re.escape("expected {into: id, merge: [id, ...], why: text}")):
+        run_import([seed], out)
+    _write_yaml(merges, {"kept_apart": [{"a": into.id, "b": "no-such-id-000000"}]})
+    with pytest.raises(SeedImportError, match=r"kept_apart .*: no question with id no-such-id-000000"):
+        run_import([seed], out)

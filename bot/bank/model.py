@@ -58,7 +58,11 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Question:
-    """A question in the bank. `answer` is Markdown, or None when no source gives one."""
+    """A question in the bank. `answer` is Markdown, or None when no source gives one.
+
+    `key_points` are the checkable statements an interviewer listens for; `aliases` are the ids of questions
+    merged into this one (old ids that users' history may still hold).
+    """
 
     id: str
     topic: str
@@ -70,6 +74,8 @@ class Question:
     sources: tuple[Source, ...] = ()
     answer_origin: str | None = None
     pack: str = "core"
+    key_points: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
 
     @property
     def has_answer(self) -> bool:

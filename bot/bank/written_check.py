@@ -1,4 +1,4 @@
-"""`python -m bot questions check-written FILE...`: check written answers against the bank before import."""
+"""`python -m bot questions check-written FILE...`: check written answers, key points and hints before import."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.bank.answer_checks import check_answers, word_count
+from bot.bank.hint_check import hint_leak
 from bot.bank.importer.writer import load_written
-from bot.bank.loader import load_bank
+from bot.bank.loader import KEY_POINT_MAX_CHARS, KEY_POINTS_MAX, KEY_POINTS_MIN, load_bank
 from bot.bank.render import discord_embeds, question_body, question_title, slack_blocks
 from bot.resources import questions_dir
 
@@ -25,6 +26,10 @@ def check_written_files(files: list[Path]) -> int:
         for qid, entry in written.items():
             if entry.file != file.name:
                 continue
+            if qid in bank.aliases:
+                problems.append(f"{file}: {qid} was merged into {bank.aliases[qid]}; key the entry by "
+                                f"{bank.aliases[qid]}")
+                continue
             q = bank.get(qid)
             if q is None:
                 problems.append(f"{file}: {qid}: no question with this id in the bank")
@@ -34,7 +39,15 @@ def check_written_files(files: list[Path]) -> int:
                                 "or give only hints")
             answer = entry.answer if entry.answer else q.answer
             origin = "written" if entry.answer else q.answer_origin
-            checked.append(replace(q, answer=answer, answer_origin=origin, hints=q.hints or entry.hints))
+            checked.append(replace(q, answer=answer, answer_origin=origin, hints=entry.hints or q.hints,
+                                   key_points=entry.key_points or q.key_points))
+    for q in checked:
+        count = len(q.key_points)
+        if count and not KEY_POINTS_MIN <= count <= KEY_POINTS_MAX:
+            problems.append(f"{q.id}: {count} key points ({KEY_POINTS_MIN}..{KEY_POINTS_MAX} wanted)")
+        problems += [f"{q.id}: key point {n} is {len(k)} characters (at most {KEY_POINT_MAX_CHARS})"
+                     for n, k in enumerate(q.key_points, 1) if len(k) > KEY_POINT_MAX_CHARS]
+        problems += [f"{q.id}: hint {h!r} {why}" for h in q.hints if (why := hint_leak(h, q.key_points, q.answer))]
     for p in check_answers(checked, origin=None):
         problems.append(str(p))
     for q in checked:

@@ -1,7 +1,8 @@
 """Topic and difficulty for imported entries, plus the hand-written overrides applied last.
 
 Topic: the first rule that fires wins.
-1. Overrides (`questions/curation/overrides.yaml`, id → {topic?, difficulty?}) are applied last, after the rules.
+1. Overrides (`questions/curation/overrides.yaml`, id → {topic?, difficulty?, prompt?}) are applied last, after
+   the rules; a `prompt` override rewords the question and keeps its id.
 2. The topic hint, then the section path, are read from their most specific component outwards
    (parts are separated by " / "; `"SQL / SQL Basics / Advanced SQL Concepts"` → `Advanced SQL Concepts`
    first). The first component naming anything decides:
@@ -279,33 +280,40 @@ def classify_difficulty(
 
 @dataclass(frozen=True, slots=True)
 class Override:
-    """A hand correction from questions/curation/overrides.yaml."""
+    """A hand correction from questions/curation/overrides.yaml; a new `prompt` keeps the question's id."""
 
     topic: str | None = None
     difficulty: str | None = None
+    prompt: str | None = None
 
 
 class OverrideError(ValueError):
     """questions/curation/overrides.yaml is malformed or names an unknown topic/difficulty."""
 
 
+OVERRIDE_KEYS = frozenset({"topic", "difficulty", "prompt"})
+
+
 def load_overrides(path: Path) -> dict[str, Override]:
-    """Read `id: {topic?, difficulty?}` corrections; a missing file means none."""
+    """Read `id: {topic?, difficulty?, prompt?}` corrections; a missing file means none."""
     if not path.exists():
         return {}
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
-        raise OverrideError(f"{path}: expected a mapping of question id to {{topic, difficulty}}")
+        raise OverrideError(f"{path}: expected a mapping of question id to {{topic?, difficulty?, prompt?}}")
     overrides: dict[str, Override] = {}
     for qid, fields in data.items():
-        if not isinstance(fields, dict) or not set(fields) <= {"topic", "difficulty"} or not fields:
-            raise OverrideError(f"{path}: {qid}: expected {{topic?, difficulty?}}, got {fields!r}")
-        topic, difficulty = fields.get("topic"), fields.get("difficulty")
+        if not isinstance(fields, dict) or not set(fields) <= OVERRIDE_KEYS or not fields:
+            raise OverrideError(f"{path}: {qid}: expected {{topic?, difficulty?, prompt?}}, got {fields!r}")
+        topic, difficulty, prompt = fields.get("topic"), fields.get("difficulty"), fields.get("prompt")
         if topic is not None and topic not in TOPICS:
             raise OverrideError(f"{path}: {qid}: unknown topic {topic!r} (one of {', '.join(TOPICS)})")
         if difficulty is not None and difficulty not in DIFFICULTIES:
             raise OverrideError(f"{path}: {qid}: unknown difficulty {difficulty!r}")
-        overrides[str(qid)] = Override(topic=topic, difficulty=difficulty)
+        if prompt is not None and (not isinstance(prompt, str) or not prompt.strip() or "\n" in prompt.strip()):
+            raise OverrideError(f"{path}: {qid}: prompt must be one non-empty line of text")
+        overrides[str(qid)] = Override(topic=topic, difficulty=difficulty,
+                                       prompt=prompt.strip() if isinstance(prompt, str) else None)
     return overrides
 
 

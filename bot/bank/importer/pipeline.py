@@ -1,8 +1,11 @@
 """Seed import: parse each seed with the parser that detects it, clean, merge, classify, write the bank.
 
-`run_import(seed_paths, out_dir)` reads `out_dir/curation/overrides.yaml` and `out_dir/written/*.yaml` if present,
-writes `out_dir/<topic>.yaml` and `out_dir/MERGES.md`, and returns an ImportReport; `format_report`
-prints it as a table.
+`run_import(seed_paths, out_dir)` reads `out_dir/curation/overrides.yaml`, `out_dir/curation/merges.yaml` and
+`out_dir/written/*.yaml` if present, writes `out_dir/<topic>.yaml` and `out_dir/MERGES.md`, and returns an
+ImportReport; `format_report` prints it as a table.
+
+Order: seeds → automatic near-duplicate merging → ids → overrides (topic, difficulty, prompt) → written
+entries (answers, hints, key points) → manual merges (merged ids become aliases of the kept question).
 """
 
 from __future__ import annotations
@@ -24,10 +27,20 @@ from bot.bank.importer.classify import (
 from bot.bank.importer.clean import clean_entry
 from bot.bank.importer.dedupe import MergedEntry, dedupe
 from bot.bank.importer.ids import assign_ids
+from bot.bank.importer.merges import (
+    MERGES_YAML,
+    MergeError,
+    apply_merges,
+    check_ids,
+    load_merges,
+    merged_away_errors,
+)
 from bot.bank.importer.raw import ParseResult, RawEntry
 from bot.bank.importer.writer import (
     MERGES_FILE,
     WRITTEN_DIR,
+    KeptApartRecord,
+    ManualRecord,
     MergeRecord,
     derive_tags,
     load_written,
@@ -126,6 +139,8 @@ class ImportReport:
     written_answers_used: int
     by_topic: dict[str, dict[str, int]]
     written: list[Path]
+    manual_groups: int = 0
+    manual_folded: int = 0
 
     @property
     def found(self) -> int:
@@ -155,6 +170,9 @@ def format_report(report: ImportReport, *, sections: bool = False) -> str:
         f"{report.questions} questions, {report.answered} with an answer "
         f"({report.written_answers_used} written)"
     )
+    if report.manual_groups:
+        lines.append(f"{report.manual_groups} manual merge groups ({report.manual_folded} questions folded, "
+                     "their ids kept as aliases)")
     lines += ["", f"{'topic':<17} | " + " | ".join(f"{d:>6}" for d in DIFFICULTIES) + " | total"]
     for topic in TOPICS:
         counts = report.by_topic.get(topic, dict.fromkeys(DIFFICULTIES, 0))
@@ -214,26 +232,49 @@ def run_import(seed_paths: list[Path], out_dir: Path) -> ImportReport:
 
     try:
         overrides = load_overrides(out_dir / OVERRIDES_FILE)
-    except OverrideError as exc:
+        curation = load_merges(out_dir / MERGES_YAML)
+    except (OverrideError, MergeError) as exc:
         raise SeedImportError(str(exc)) from exc
+    problems = check_ids(curation, ids, out_dir / MERGES_YAML)
+    if problems:
+        raise SeedImportError("merges:\n  " + "\n  ".join(problems))
+    aliases = curation.alias_map()
     stale = unknown_override_ids(overrides, ids)
     if stale:
         raise SeedImportError(f"{out_dir / OVERRIDES_FILE}: no question with id(s): {', '.join(stale)}")
+    problems = merged_away_errors(overrides, aliases, str(out_dir / OVERRIDES_FILE))
+    if problems:
+        raise SeedImportError("overrides:\n  " + "\n  ".join(problems))
     questions = [
-        replace(q, topic=o.topic or q.topic, difficulty=o.difficulty or q.difficulty)
+        replace(q, topic=o.topic or q.topic, difficulty=o.difficulty or q.difficulty, prompt=o.prompt or q.prompt)
         if (o := overrides.get(q.id))
         else q
         for q in questions
     ]
 
     written, errors = load_written(out_dir / WRITTEN_DIR)
+    for qid in sorted(set(written) & set(aliases)):
+        errors.append(f"{out_dir / WRITTEN_DIR / written[qid].file}: {qid} was merged into {aliases[qid]}; "
+                      f"key the entry by {aliases[qid]}")
     questions, unknown, used = merge_written(questions, written, out_dir / WRITTEN_DIR)
     if errors or unknown:
         raise SeedImportError("written answers:\n  " + "\n  ".join(errors + unknown))
 
+    before_merge = {q.id: q for q in questions}
+    questions = apply_merges(questions, curation)
+
     written_paths = write_bank(questions, out_dir)
     records = [_merge_record(g, qid) for g, qid in zip(groups, ids, strict=True) if g.merged]
-    (out_dir / MERGES_FILE).write_text(render_merges(records), encoding="utf-8")
+    manual = [
+        ManualRecord(m.into, before_merge[m.into].prompt, m.why,
+                     tuple((qid, before_merge[qid].prompt) for qid in m.merge))
+        for m in curation.merges
+    ]
+    apart = [
+        KeptApartRecord((k.a, before_merge[k.a].prompt), (k.b, before_merge[k.b].prompt), k.why)
+        for k in curation.kept_apart
+    ]
+    (out_dir / MERGES_FILE).write_text(render_merges(records, manual, apart), encoding="utf-8")
     written_paths.append(out_dir / MERGES_FILE)
 
     folded: dict[str, int] = {}
@@ -253,4 +294,6 @@ def run_import(seed_paths: list[Path], out_dir: Path) -> ImportReport:
         written_answers_used=used,
         by_topic=by_topic,
         written=written_paths,
+        manual_groups=len(curation.merges),
+        manual_folded=len(aliases),
     )
