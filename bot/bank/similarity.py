@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from rapidfuzz import fuzz
+import yaml
+from rapidfuzz import fuzz, utils
 
 from bot.bank.importer.dedupe import content_terms
 from bot.bank.importer.ids import normalise_prompt
@@ -56,6 +58,12 @@ def key_terms(prompt: str) -> frozenset[str]:
     return frozenset(t for t in content_terms(prompt) if t not in DOMAIN_TERMS and len(t) > 1)
 
 
+def _text(prompt: str) -> str:
+    """Prompt text for the ratio: lower case, punctuation to spaces, spelling variants unified."""
+    text = normalise_prompt(prompt).replace("tradeoff", "trade-off").replace("pretrain", "pre-train")
+    return utils.default_process(text)
+
+
 def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
     """(Jaccard index, containment of the smaller set in the larger) of two content-word sets."""
     if not a or not b:
@@ -71,7 +79,7 @@ def similar_pairs(
 ) -> list[SimilarPair]:
     """Every pair of questions that either pass finds, best score first (ties by ids)."""
     qs = list(questions)
-    texts = [normalise_prompt(q.prompt) for q in qs]
+    texts = [_text(q.prompt) for q in qs]
     terms = [key_terms(q.prompt) for q in qs]
     pairs: list[SimilarPair] = []
     for i in range(len(qs)):
@@ -106,3 +114,30 @@ def format_pairs(pairs: Sequence[SimilarPair]) -> str:
     close = sum(1 for p in pairs if p.kind == "close")
     lines.append(f"{len(pairs)} pair(s): {close} close, {len(pairs) - close} reworded.")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Curation:
+    """What questions/curation/merges.yaml decided: merged-away ids and pairs reviewed and kept apart."""
+
+    merged_away: frozenset[str]
+    kept_apart: frozenset[frozenset[str]]
+
+
+def load_curation(path: Path) -> Curation:
+    """Read merges.yaml (missing file = nothing reviewed yet)."""
+    if not path.is_file():
+        return Curation(frozenset(), frozenset())
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    merged = frozenset(str(i) for g in data.get("merges") or [] for i in g.get("merge") or [])
+    kept = frozenset(frozenset((str(k["a"]), str(k["b"]))) for k in data.get("kept_apart") or [])
+    return Curation(merged, kept)
+
+
+def unreviewed(pairs: Sequence[SimilarPair], curation: Curation) -> list[SimilarPair]:
+    """Pairs still needing a decision: neither id merged away and the pair not listed in kept_apart."""
+    return [
+        p for p in pairs
+        if p.a not in curation.merged_away and p.b not in curation.merged_away
+        and frozenset((p.a, p.b)) not in curation.kept_apart
+    ]
