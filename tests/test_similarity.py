@@ -161,3 +161,18 @@ def test_shipped_bank_has_no_unreviewed_similar_pair() -> None:
     ]
     left = unreviewed(similar_pairs(effective), curation)
     assert not left, "\n".join(f"{p.score} {p.a} | {p.b}" for p in left)
+
+
+def test_overrides_name_questions_that_survive_the_merges() -> None:
+    """A level or wording fix on a merged-away id would be lost (or fail the import): none may exist."""
+    curation = load_curation(CURATION / "merges.yaml")
+    overrides = yaml.safe_load((CURATION / "overrides.yaml").read_text(encoding="utf-8"))
+    known = _known_ids()
+    for qid, fields in overrides.items():
+        assert qid in known and qid not in curation.merged_away, qid
+        assert set(fields) <= {"topic", "difficulty", "prompt"} and fields, qid
+        assert fields.get("difficulty", "easy") in {"easy", "medium", "hard"}, qid
+        prompt = fields.get("prompt")
+        if prompt is not None:
+            assert prompt.strip() == prompt and "\n" not in prompt and prompt[0].isupper(), qid
+            assert prompt.endswith(("?", ".")), qid
