@@ -57,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Print counts by topic and difficulty and answer coverage.")
     stats.add_argument("paths", nargs="*", type=Path, help="pack files or folders (default: the shipped bank)")
 
+    similar = qsub.add_parser("similar", help="list prompt pairs that may ask the same thing",
+                              description="Scan every pair of prompts (rapidfuzz token_set_ratio plus a content-word "
+                              "check) and print candidate duplicates with ids and scores, for review in "
+                              "questions/curation/merges.yaml.")
+    similar.add_argument("paths", nargs="*", type=Path, help="pack files or folders (default: the shipped bank)")
+    similar.add_argument("--threshold", type=float, default=85.0, help="token_set_ratio for a close pair (default 85)")
+    similar.add_argument("--loose", type=float, default=70.0,
+                         help="lower ratio for reworded pairs with strong content-word overlap (default 70)")
+    similar.add_argument("--unreviewed", action="store_true",
+                         help="hide pairs already decided in questions/curation/merges.yaml (merged or kept_apart)")
+
     check = qsub.add_parser("check-written", help="check written answers before importing them",
                             description="Check a questions/written/*.yaml file against the bank: ids exist, each "
                             "answer mentions its prompt's central terms, 80-250 words, hints present, no duplicate "
@@ -121,6 +132,19 @@ def cmd_stats(paths: Sequence[Path]) -> int:
     print(stats_table(questions))
     if errors:
         print(f"({len(errors)} problem(s) left out; run `python -m bot questions lint`)", file=sys.stderr)
+    return 0
+
+
+def cmd_similar(paths: Sequence[Path], threshold: float, loose: float, only_unreviewed: bool) -> int:
+    from bot.bank.similarity import format_pairs, load_curation, similar_pairs, unreviewed
+
+    questions, errors = lint_paths(_bank_paths(paths))
+    if errors:
+        print(f"({len(errors)} problem(s) left out; run `python -m bot questions lint`)", file=sys.stderr)
+    pairs = similar_pairs(questions, threshold=threshold, loose_threshold=min(loose, threshold))
+    if only_unreviewed:
+        pairs = unreviewed(pairs, load_curation(questions_dir() / "curation" / "merges.yaml"))
+    print(format_pairs(pairs))
     return 0
 
 
@@ -230,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check_written_files(args.files)
         if args.questions_command == "lint":
             return cmd_lint(args.paths)
+        if args.questions_command == "similar":
+            return cmd_similar(args.paths, args.threshold, args.loose, args.unreviewed)
         return cmd_stats(args.paths)
     settings = Settings.from_env()
     try:
