@@ -29,9 +29,9 @@ from bot.bank.loader import Bank
 from bot.bank.model import DIFFICULTIES, TOPICS, Question
 from bot.clock import ManualClock, iso
 from bot.commands.args import QuizArgs
-from bot.commands.events import Actor, Place
+from bot.domain.events import Actor, Place
+from bot.domain.periods import local_date, month_key, week_key
 from bot.practice.grade_writer import GradeRequest, GradeWriter
-from bot.practice.periods import local_date, month_key, week_key
 from bot.practice.points import points_for
 from bot.practice.service import PracticeService
 from bot.store import boards

@@ -47,9 +47,10 @@ from bench.discord_interactions import run_on
 from bot.app import open_core
 from bot.clock import ManualClock
 from bot.commands.args import WEEKDAYS
-from bot.commands.events import Place
 from bot.core import Core
-from bot.qotd.schedule import Schedule, next_fire
+from bot.domain.events import Place
+from bot.domain.schedule import Schedule
+from bot.qotd.schedule import next_fire
 from bot.qotd.service import FANOUT_CONCURRENCY
 from bot.store.schedules import save_schedule
 from tests.fakes import discord_fake, slack_fake

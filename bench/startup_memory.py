@@ -41,7 +41,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from bot.app import open_core
 from bot.clock import ManualClock
-from bot.commands.events import Actor, ButtonPress, Command, Place
+from bot.domain.events import Actor, ButtonPress, Command, Place
 
 def rss_mb():
     for line in open("/proc/self/status"):

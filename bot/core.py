@@ -23,9 +23,9 @@ from bot.commands.args import (
 from bot.commands.help import HELP_TEXT, QOTD_HELP
 from bot.commands.replies import Reply, error, info
 from bot.domain.events import Actor, ButtonPress, Command, Place, Reaction
+from bot.domain.periods import local_date, local_midnight, month_key, week_key, week_start, zone
 from bot.domain.records import PostRow
 from bot.practice.grade_writer import GradeWriter
-from bot.practice.periods import local_date, local_midnight, month_key, week_key, week_start, zone
 from bot.practice.service import PracticeService, Timezones, streak_line
 from bot.practice.streaks import as_of
 from bot.qotd.ports import Outbound

@@ -17,9 +17,9 @@ import pytest
 
 from bot.app import open_core
 from bot.clock import ManualClock
-from bot.commands.events import Actor, ButtonPress, Command, Place, PostedMessage
 from bot.commands.replies import Reply
 from bot.core import Core
+from bot.domain.events import Actor, ButtonPress, Command, Place, PostedMessage
 from bot.qotd.ports import Outbound
 
 REPO = Path(__file__).resolve().parent.parent

@@ -35,8 +35,8 @@ from adapters.slack.redact import install_redaction
 from adapters.slack.retry import Backoff as SlackBackoff
 from bot.app import open_core
 from bot.clock import ManualClock
-from bot.commands.events import Actor, Command, Place
 from bot.core import Core
+from bot.domain.events import Actor, Command, Place
 from tests import test_discord_adapter as dt
 from tests import test_slack_adapter as stt
 from tests.fakes import discord_fake as df

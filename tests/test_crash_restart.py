@@ -18,8 +18,8 @@ from pathlib import Path
 from adapters.console.outbound import ConsoleOutbound
 from bot.app import open_core
 from bot.clock import ManualClock
-from bot.commands.events import Place, PostedMessage
 from bot.commands.replies import Reply
+from bot.domain.events import Place, PostedMessage
 from tests.conftest import REPO, SMALL_BANK, make_actor, make_place, query, run
 
 NINE_UTC = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.commands.events import Actor, ButtonPress, Command, Place, Reaction
 from bot.core import DATABASE_GONE, Core
+from bot.domain.events import Actor, ButtonPress, Command, Place, Reaction
 from tests.conftest import (
     CHANNEL,
     PLATFORM,
@@ -162,7 +162,7 @@ from pathlib import Path
 from datetime import UTC, datetime
 from bot.app import open_core
 from bot.clock import ManualClock
-from bot.commands.events import Actor, ButtonPress, Command, Place
+from bot.domain.events import Actor, ButtonPress, Command, Place
 
 async def main(path, bank):
     async with open_core(database=path, clock=ManualClock(datetime(2026, 11, 23, 6, tzinfo=UTC)),

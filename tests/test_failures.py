@@ -27,8 +27,8 @@ from bot.commands.args import (
     parse_time,
     parse_timezone,
 )
-from bot.commands.events import Actor, ButtonPress, Command, Place
 from bot.core import Core
+from bot.domain.events import Actor, ButtonPress, Command, Place
 
 BANK = Path(__file__).parent / "data" / "small_bank.yaml"
 START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # a Monday

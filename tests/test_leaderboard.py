@@ -190,7 +190,7 @@ async def test_totals_and_levels_kept_in_python_match_the_grades(core: Core, db_
     every total equals the sum of its grades and the level histogram counts exactly the players at each score."""
     import asyncio
 
-    from bot.commands.events import ButtonPress
+    from bot.domain.events import ButtonPress
     from tests.conftest import make_place
 
     rng = random.Random(5)

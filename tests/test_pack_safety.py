@@ -12,7 +12,7 @@ import pytest
 from bot.app import open_core
 from bot.bank.loader import MAX_PACK_BYTES, lint_paths, parse_pack_text
 from bot.clock import ManualClock
-from bot.commands.events import Command
+from bot.domain.events import Command
 from tests.conftest import MONDAY_MORNING, SMALL_BANK, make_actor, make_place
 
 QUESTION = ("questions:\n  - id: team-q1\n    topic: sql\n    difficulty: easy\n"

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.commands.events import Reaction
 from bot.core import Core
+from bot.domain.events import Reaction
+from bot.domain.schedule import Schedule
 from bot.qotd.ports import PlaceUnavailableError, TransientPostError
-from bot.qotd.schedule import Schedule, latest_occurrence, next_fire, occurrence_on
+from bot.qotd.schedule import latest_occurrence, next_fire, occurrence_on
 from bot.qotd.scheduler import TICK_JOB_ID, run_tick, start_scheduler
 from tests.conftest import (
     RecordingOutbound,

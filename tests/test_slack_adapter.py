@@ -19,9 +19,9 @@ from adapters.slack.outbound import SlackOutbound
 from adapters.slack.runner import StartupError, build_app, serve
 from bot.app import open_core
 from bot.clock import ManualClock
-from bot.commands.events import Actor, Place
 from bot.commands.replies import Reply
 from bot.core import Core
+from bot.domain.events import Actor, Place
 from bot.qotd.ports import PlaceUnavailableError, TransientPostError
 from tests.fakes.slack_fake import (
     APP_TOKEN,

@@ -22,9 +22,9 @@ from adapters.slack.app import deps_of
 from adapters.slack.runner import build_app
 from bot.app import open_core
 from bot.clock import ManualClock
-from bot.commands.events import ButtonPress
 from bot.commands.replies import Reply
 from bot.core import Core
+from bot.domain.events import ButtonPress
 from tests.fakes.slack_fake import (
     SIGNING_SECRET,
     TEAM_ID,
@@ -37,7 +37,7 @@ from tests.fakes.slack_fake import (
     signed_headers,
     slash_command_form,
 )
-from tests.test_slack_adapter import BANK, HTTP_ENV, START, needs_core_filter, texts
+from tests.test_slack_adapter import BANK, HTTP_ENV, START, texts
 
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
 
@@ -155,7 +155,6 @@ async def test_each_delivery_carries_its_own_id_and_the_click_time(recorded: tup
     assert not first.in_dm
 
 
-@needs_core_filter
 async def test_a_replayed_again_click_after_good_leaves_the_grade_good(served: Served, fake: FakeSlack,
                                                                        core: Core) -> None:
     post_id = await quiz_post(served, fake, core)
@@ -169,7 +168,6 @@ async def test_a_replayed_again_click_after_good_leaves_the_grade_good(served: S
     assert db(core, "SELECT grade FROM grades WHERE post_id = ?", (post_id,)) == [("good",)]
 
 
-@needs_core_filter
 async def test_a_replayed_quiz_command_adds_no_post(served: Served, fake: FakeSlack, core: Core) -> None:
     body = encode_form(slash_command_form("/quiz", "sql", user_id="UMEMBER", response_url=fake.response_url(),
                                           trigger_id="trig-replayed"))

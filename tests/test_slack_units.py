@@ -19,8 +19,8 @@ from adapters.slack.render import MAX_BLOCKS, mention_markup, render_reply
 from adapters.slack.settings import SlackSettings, StartupError
 from adapters.slack.users import UserDirectory, actor_from_user
 from bot.bank.model import Question
-from bot.commands.events import Actor
 from bot.commands.replies import Button, QuestionCard, Reply, grade_buttons, question_buttons
+from bot.domain.events import Actor
 
 MANIFEST = Path(__file__).resolve().parent.parent / "adapters" / "slack" / "manifest.yaml"
 QUESTION = Question(id="q1", topic="pytorch", difficulty="hard", prompt="Why <!channel>?", answer="Because.")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.commands.events import Place, PostedMessage
 from bot.commands.replies import Reply
 from bot.core import Core
+from bot.domain.events import Place, PostedMessage
 from bot.qotd.ports import PlaceUnavailableError, TransientPostError
 from bot.qotd.scheduler import run_tick, start_scheduler
 from tests.conftest import (

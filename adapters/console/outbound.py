@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.console.render import render_reply
-from bot.commands.events import Place, PostedMessage
 from bot.commands.replies import Reply
+from bot.domain.events import Place, PostedMessage
 
 
 class ConsoleOutbound:

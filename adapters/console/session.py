@@ -17,9 +17,9 @@ from adapters.console.lines import CLOCK_USAGE, ClockStepError, describe_step, p
 from adapters.console.outbound import ConsoleOutbound
 from adapters.console.render import render_reply
 from bot.clock import ManualClock
-from bot.commands.events import Actor, ButtonPress, Command, Place, Reaction
 from bot.commands.replies import APOLOGY, BUTTON_LABELS, Reply
 from bot.core import Core
+from bot.domain.events import Actor, ButtonPress, Command, Place, Reaction
 
 PLATFORM = "console"
 TEAM = "playground"

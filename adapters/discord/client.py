@@ -27,8 +27,8 @@ from adapters.discord.permissions import (
 from adapters.discord.retry import Backoff, describe, is_transient
 from adapters.discord.translate import button_of, command_of, reaction_of
 from adapters.discord.views import QuizButton
-from bot.commands.events import Actor, ButtonPress, Command, Reaction
 from bot.commands.replies import Reply, error, info, parse_custom_id
+from bot.domain.events import Actor, ButtonPress, Command, Reaction
 from bot.qotd.ports import Outbound
 
 log = logging.getLogger(__name__)

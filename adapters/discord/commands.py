@@ -16,7 +16,7 @@ from discord.app_commands import Choice
 from adapters.discord.translate import option_words
 from bot.commands.args import ArgumentError, parse_topic
 from bot.commands.replies import APOLOGY
-from bot.practice.periods import suggest_timezones
+from bot.domain.periods import suggest_timezones
 
 log = logging.getLogger(__name__)
 

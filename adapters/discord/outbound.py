@@ -28,8 +28,8 @@ import discord
 
 from adapters.discord.render import Outgoing, render_reply
 from adapters.discord.translate import PLATFORM
-from bot.commands.events import Place, PostedMessage
 from bot.commands.replies import Reply
+from bot.domain.events import Place, PostedMessage
 from bot.qotd.ports import PlaceUnavailableError, TransientPostError
 
 log = logging.getLogger(__name__)

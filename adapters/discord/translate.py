@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.commands.events import Actor, ButtonPress, Command, Place, Reaction
+from bot.domain.events import Actor, ButtonPress, Command, Place, Reaction
 
 PLATFORM = "discord"
 # Reactions arrive as unicode; the core speaks emoji names (as Slack does).

@@ -21,8 +21,8 @@ from adapters.slack.deadline import BUSY
 from adapters.slack.delivery import answer_interaction
 from adapters.slack.deps import Deps, guarded
 from adapters.slack.identity import click_event_id, in_direct_message, request_team, slack_time
-from bot.commands.events import ButtonPress, Place
 from bot.commands.replies import CUSTOM_ID_PREFIX, error, parse_custom_id
+from bot.domain.events import ButtonPress, Place
 
 ACTION_PATTERN = re.compile(rf"^{CUSTOM_ID_PREFIX}:")
 PROFILE_WAIT = 0.2

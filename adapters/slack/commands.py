@@ -24,8 +24,8 @@ from adapters.slack.deadline import BUSY
 from adapters.slack.delivery import payloads, respond_all
 from adapters.slack.deps import Deps, guarded
 from adapters.slack.identity import command_event_id, request_team
-from bot.commands.events import Actor, Command, Place
 from bot.commands.replies import Reply, error
+from bot.domain.events import Actor, Command, Place
 
 log = logging.getLogger(__name__)
 

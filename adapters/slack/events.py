@@ -18,7 +18,7 @@ from adapters.slack.delivery import post_ephemeral_all
 from adapters.slack.deps import Deps, guarded
 from adapters.slack.home import home_view
 from adapters.slack.identity import callback_event_id, request_team
-from bot.commands.events import Place, Reaction
+from bot.domain.events import Place, Reaction
 
 log = logging.getLogger(__name__)
 

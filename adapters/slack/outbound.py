@@ -24,8 +24,8 @@ from adapters.slack.common import PLATFORM, REVEAL_REACTION, error_code, http_st
 from adapters.slack.lograte import LogOnce
 from adapters.slack.render import SlackMessage, mention_markup, render_reply
 from adapters.slack.users import UserDirectory
-from bot.commands.events import Place, PostedMessage
 from bot.commands.replies import Reply
+from bot.domain.events import Place, PostedMessage
 from bot.qotd.ports import PlaceUnavailableError, TransientPostError
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.common import PLATFORM, error_code
 from adapters.slack.lograte import LogOnce
-from bot.commands.events import Actor
+from bot.domain.events import Actor
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from bot.commands.replies import (
     question_buttons,
 )
 from bot.domain.events import Actor, Place
+from bot.domain.periods import local_date, month_key, week_key
 from bot.domain.records import PostRow
 from bot.domain.streak import StreakState
 from bot.practice.draw import least_served
 from bot.practice.grade_writer import GradeRequest, GradeResult, GradeWriter
-from bot.practice.periods import local_date, month_key, week_key
 from bot.practice.points import format_points, points_for
 from bot.store import boards
 from bot.store.store import Store

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.commands.events import Place, PostedMessage
 from bot.commands.replies import Reply
+from bot.domain.events import Place, PostedMessage
 
 
 class PlaceUnavailableError(Exception):

@@ -23,19 +23,21 @@ from bot.bank.loader import Bank
 from bot.bank.model import Question
 from bot.clock import Clock, parse_iso
 from bot.commands.args import QotdSetupArgs
-from bot.commands.events import Actor, Place, PostedMessage
 from bot.commands.replies import Button, QuestionCard, Reply, error, info
+from bot.domain.events import Actor, Place, PostedMessage
+from bot.domain.periods import local_date, week_start, zone
+from bot.domain.records import PostRow
+from bot.domain.schedule import Schedule
 from bot.practice.draw import fresh_in_cycle
-from bot.practice.periods import local_date, week_start, zone
 from bot.practice.service import streak_line
 from bot.practice.streaks import StreakState, as_of
 from bot.qotd.failures import FailureLog
 from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError
-from bot.qotd.schedule import DEFAULT_GRACE, Schedule, describe, latest_occurrence, next_fire
+from bot.qotd.schedule import DEFAULT_GRACE, describe, latest_occurrence, next_fire
 from bot.store import boards, claims
 from bot.store import schedules as schedule_store
 from bot.store.claims import ReminderCandidate
-from bot.store.store import PostRow, Store
+from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 FANOUT_CONCURRENCY = 64
