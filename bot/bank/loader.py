@@ -36,7 +36,7 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 
 # Turn on when every shipped question has key points (issue 11): then lint requires 3..6 on each, and checks
 # every shipped hint for leaks.
-REQUIRE_KEY_POINTS = False
+REQUIRE_KEY_POINTS = True
 KEY_POINTS_MIN, KEY_POINTS_MAX = 3, 6
 KEY_POINT_MAX_CHARS = 160
 _NOT_PLAIN = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s|\$[^$]+\$|\n")
