@@ -100,9 +100,6 @@ class Core:
                          f"({len(self.bank)} questions). Fix these and run `/qotd reload` again:\n{shown}{more}")
         return info(f"Question packs reloaded: {len(self.bank)} questions in {len(self.bank.topics_in_use())} topics.")
 
-    async def is_new_event(self, platform: str, event_id: str) -> bool:
-        return await self.store.is_new_event(platform, event_id, self.clock.now())
-
     async def _is_repeat(self, kind: str, actor: Actor, event_id: str | None) -> bool:
         """The one duplicate-event filter: True for an event id already handled (a redelivery or a replay).
 

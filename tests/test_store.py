@@ -327,6 +327,7 @@ async def test_keys_keep_platforms_teams_and_channels_apart(core: Core, db_path:
 
 
 async def test_redelivered_events_are_recognised(core: Core, clock: ManualClock) -> None:
-    assert await core.is_new_event("test", "ev-1")
-    assert not await core.is_new_event("test", "ev-1")
-    assert await core.is_new_event("other", "ev-1")
+    now = clock.now()
+    assert await core.store.is_new_event("test", "ev-1", now)
+    assert not await core.store.is_new_event("test", "ev-1", now)
+    assert await core.store.is_new_event("other", "ev-1", now)

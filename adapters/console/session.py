@@ -136,7 +136,7 @@ class ConsoleSession:
         self.say(f"🕒 It is now {self.clock.now():%a %d %b %Y %H:%M} UTC.")
 
     async def _react(self) -> None:
-        post = await self.core.store.latest_qotd(self.place)
+        post = await self.core.latest_qotd(self.place)
         if post is None or not post.message_id:
             self.say("There is no question of the day to react to yet.")
             return
@@ -147,7 +147,7 @@ class ConsoleSession:
     async def _press(self, action: str) -> None:
         post_id = self._last_post.get(self.user.name)
         if action in ("reveal", "again", "hard", "good", "easy") and post_id is None:
-            latest = await self.core.store.latest_qotd(self.place)
+            latest = await self.core.latest_qotd(self.place)
             post_id = latest.id if latest else None
         if post_id is None:
             self.say("No question on screen. Start with /quiz.")

@@ -103,7 +103,7 @@ def create_app(
         return client
 
     async def allow_list(team_id: str) -> list[str]:
-        return await core.store.team_admin_ids(PLATFORM, team_id)
+        return await core.team_admin_ids(PLATFORM, team_id)
 
     client_for = TeamClients(store, base_url=base_url, shared=client) if store is not None else single_team
     core.register_outbound(

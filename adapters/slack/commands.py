@@ -1,6 +1,6 @@
 """Slash commands → core Commands; the reply rides on the ack when it is one message, else the response_url.
 
-`/quiz help` and `/help` are the core's `help`. Argument words are passed as they are (in any order); the core validates
+`/help` (and `/quiz help`, which the core parses) is the core's `help`. Argument words are passed as they are (in any order); the core validates
 them and answers privately with what is allowed. Slack's escaping of mentions (`<@U1|ann>`,
 `<!subteam^S1|@ml>`, `<#C1|general>`) is left for the core's parser, which understands it.
 """
@@ -51,8 +51,6 @@ def to_command(body: dict[str, Any], actor: Actor) -> Command:
     """The neutral Command for a slash command request body."""
     name = str(body.get("command", "")).lstrip("/").lower()
     words = command_words(body.get("text", ""))
-    if name == "quiz" and words and words[0].lower() == "help":
-        name, words = "help", words[1:]
     place = Place(PLATFORM, request_team(body), str(body.get("channel_id", "")))
     return Command(actor=actor, place=place, name=name, args=words, event_id=command_event_id(body))
 
