@@ -27,7 +27,7 @@ from adapters.discord.permissions import (
 from adapters.discord.retry import Backoff, describe, is_transient
 from adapters.discord.translate import button_of, command_of, reaction_of
 from adapters.discord.views import QuizButton
-from bot.commands.replies import Reply, error, info, parse_custom_id
+from bot.commands.replies import CUSTOM_ID_PREFIX, Reply, error, info, parse_custom_id
 from bot.domain.events import Actor, ButtonPress, Command, Reaction
 from bot.qotd.ports import Outbound
 
@@ -190,7 +190,7 @@ class QuizBot(discord.AutoShardedClient):
 
     async def on_quiz_button(self, interaction: discord.Interaction[Any], action: str, post_id: int) -> None:
         """A click on any `mlq:<action>:<post_id>` button, including ones sent before a restart."""
-        if parse_custom_id(f"mlq:{action}:{post_id}") is None:
+        if parse_custom_id(f"{CUSTOM_ID_PREFIX}:{action}:{post_id}") is None:
             await respond.answer(interaction, _const([error(UNKNOWN_BUTTON)]), defer_after=self.defer_after)
             return
         press = button_of(interaction, action, post_id)

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.commands.replies import BUTTON_LABELS, Button
+from bot.commands.replies import BUTTON_LABELS, CUSTOM_ID_PREFIX, Button
 
 BUTTONS_PER_ROW = 5
 MAX_ROWS = 5
@@ -22,7 +22,7 @@ _STYLES: dict[str, discord.ButtonStyle] = {
     "success": discord.ButtonStyle.success,
     "danger": discord.ButtonStyle.danger,
 }
-TEMPLATE = re.compile(r"mlq:(?P<action>[a-z_]+):(?P<post_id>\d+)")
+TEMPLATE = re.compile(rf"{re.escape(CUSTOM_ID_PREFIX)}:(?P<action>[a-z_]+):(?P<post_id>\d+)")
 
 
 class ButtonHandler(Protocol):
@@ -40,7 +40,7 @@ class QuizButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLA
             discord.ui.Button(
                 label=label,
                 style=_STYLES.get(style, discord.ButtonStyle.secondary),
-                custom_id=f"mlq:{action}:{post_id}",
+                custom_id=f"{CUSTOM_ID_PREFIX}:{action}:{post_id}",
             )
         )
         self.action = action
