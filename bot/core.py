@@ -203,9 +203,10 @@ class Core:
             return [self.practice.reveal(post, question)]
         if press.action == "hint":
             return [self.practice.hint(post, question)]
-        if press.action in ("skip", "next"):
-            return await self.practice.skip(press.actor, press.place, question) if press.action == "skip" else \
-                await self.practice.draw(press.actor, press.place, parse_quiz([question.topic]))
+        if press.action == "skip":
+            return await self.practice.skip(press.actor, press.place, question)
+        if press.action == "next":
+            return await self.practice.next_question(press.actor, press.place, question)
         if press.action in ("again", "hard", "good", "easy"):
             zones = await self._zones(press.actor)
             return [await self.practice.grade(press.actor, post, question, press.action, zones,

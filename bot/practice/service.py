@@ -138,6 +138,12 @@ class PracticeService:
         replies = await self.draw(actor, place, QuizArgs(topics=(question.topic,)))
         return [Reply(text="Skipped.", replace=True), *replies]
 
+    async def next_question(self, actor: Actor, place: Place, question: Question) -> list[Reply]:
+        """Another question on the same topic; the graded card loses its Next button (it would draw again)."""
+        replies = await self.draw(actor, place, QuizArgs(topics=(question.topic,)))
+        done = f"✅ Done: _{TOPIC_TITLES[question.topic]} · {question.difficulty}_. Next question below."
+        return [Reply(text=done, replace=True), *replies]
+
     async def grade(self, actor: Actor, post: PostRow, question: Question, grade: str,
                     zones: Timezones, *, occurred_at: datetime | None = None) -> Reply:
         now = self.clock.now()
