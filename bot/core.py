@@ -31,6 +31,7 @@ from bot.practice.streaks import as_of
 from bot.qotd.ports import Outbound
 from bot.qotd.service import QotdService, format_board
 from bot.store import boards
+from bot.store.aliases import apply_aliases
 from bot.store.store import DatabaseUnavailableError, Store
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,14 @@ class Core:
         return self._swap_bank(*lint_paths(self.pack_paths))
 
     async def reload_packs(self) -> list[str]:
-        """`reload_bank` with the parsing off the event loop, so interactions keep flowing meanwhile."""
-        return self._swap_bank(*await asyncio.to_thread(lint_paths, self.pack_paths))
+        """`reload_bank` with the parsing off the event loop, so interactions keep flowing meanwhile.
+
+        Questions the new packs merged (aliases) take their users' history along at once, not at the next start.
+        """
+        errors = self._swap_bank(*await asyncio.to_thread(lint_paths, self.pack_paths))
+        if not errors:
+            await apply_aliases(self.store, self._bank.aliases)
+        return errors
 
     def _swap_bank(self, questions: list[Question], errors: list[LintError]) -> list[str]:
         if errors:

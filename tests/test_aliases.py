@@ -156,3 +156,27 @@ async def test_no_aliases_touch_nothing(tmp_path: Path) -> None:
 def test_alias_chains_resolve_to_the_last_id_and_cycles_are_dropped() -> None:
     assert resolve({"a": "b", "b": "c"}) == {"a": "c", "b": "c"}
     assert resolve({"x": "x", "p": "q", "q": "p"}) == {}
+
+
+async def test_a_merge_picked_up_by_qotd_reload_moves_the_history_at_once(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    pack = tmp_path / "packs" / "bank.yaml"
+    pack.parent.mkdir()
+    pack.write_text(SMALL_BANK.read_text(encoding="utf-8"), encoding="utf-8")
+    clock = ManualClock(MONDAY_MORNING)
+    alice, admin = make_actor("alice"), make_actor("root", admin=True)
+    async with open_core(database=db, clock=clock, bank_paths=[pack], rng=random.Random(7)) as core:
+        for _ in range(3):
+            replies = await run(core, alice, "quiz pytorch easy")
+            if card_question(replies) == GONE:
+                break
+        assert card_question(replies) == GONE
+        await press(core, alice, "good", card_post_id(replies))
+        await core.writer.drain()
+        pack.write_text(merged_bank(tmp_path).read_text(encoding="utf-8"), encoding="utf-8")
+        reply = await run(core, admin, "qotd reload")
+        assert "reloaded" in texts(reply)
+        for table in ("posts", "grades", "review_cards", "user_seen"):
+            assert scalar(db, f"SELECT COUNT(*) FROM {table} WHERE question_id = ?", (GONE,)) == 0, table
+        assert scalar(db, "SELECT COUNT(*) FROM review_cards WHERE user_id = 'alice' AND question_id = ?",
+                      (KEPT,)) == 1
