@@ -87,3 +87,14 @@ def test_weakest_first_and_reviews_estimate():
     assert reviews_per_day(["q0"], cards) == 1 / max(1.0, stability)
     # an unseen question costs one review spread over the days left
     assert reviews_per_day(["q4"], cards, days_left=10) == 0.1
+
+
+def test_forecast_to_a_goal_date_is_lower_and_costs_reviews():
+    cards = build({"q0": [(0, Rating.Good)], "q1": [(0, Rating.Good), (3, Rating.Good)]})
+    [now] = topic_readiness({"ml": ["q0", "q1", "q2"]}, cards, NOW)
+    [goal] = topic_readiness({"ml": ["q0", "q1", "q2"]}, cards, NOW, goal=NOW + timedelta(days=120))
+    assert goal.readiness < now.readiness and goal.coverage == now.coverage == 2 / 3
+    # the unseen q2 is spread over the 120 days to the goal instead of the default 30
+    assert goal.reviews_per_day < now.reviews_per_day
+    sched_r = SCHED.get_card_retrievability(Card.from_json(cards["q0"]), NOW + timedelta(days=120))
+    assert 0 < sched_r < 0.9 and goal.readiness < (sched_r + 1) / 3
