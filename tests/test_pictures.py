@@ -24,10 +24,10 @@ from bot.practice.pictures import (
     text_leaderboard,
     text_readiness,
 )
-from bot.practice.pictures.calendar import HEIGHT as CAL_HEIGHT
-from bot.practice.pictures.calendar import calendar_days
 from bot.practice.pictures.leaderboard import leaderboard_size
 from bot.practice.pictures.readiness_chart import readiness_size
+from bot.practice.pictures.streak_calendar import HEIGHT as CAL_HEIGHT
+from bot.practice.pictures.streak_calendar import calendar_days
 from bot.practice.readiness import TopicReadiness
 
 TODAY = date(2026, 12, 7)

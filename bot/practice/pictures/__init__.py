@@ -13,9 +13,9 @@ from datetime import date
 from functools import partial
 
 from bot.practice.pictures.cache import PictureCache, state_hash
-from bot.practice.pictures.calendar import render_calendar, text_calendar
 from bot.practice.pictures.leaderboard import render_leaderboard, text_leaderboard
 from bot.practice.pictures.readiness_chart import render_readiness, text_readiness
+from bot.practice.pictures.streak_calendar import render_calendar, text_calendar
 from bot.practice.readiness import TopicReadiness
 
 __all__ = ["Picture", "PictureCache", "calendar_picture", "leaderboard_picture", "readiness_picture",
