@@ -25,7 +25,7 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-BENCHES = ("core_bench", "startup_memory", "discord_interactions", "slack_roundtrip", "fanout")
+BENCHES = ("core_bench", "startup_memory", "discord_interactions", "slack_roundtrip", "fanout", "charts_bench")
 QUICK_OPTIONS: dict[str, dict[str, Any]] = {"core_bench": {"quick": True}, "fanout": {"channels": 200}}
 TIME_LIMIT = 1200.0  # seconds per bench; a bench still running then is stopped and reported as such
 ACK_AIM = "p99 < 100 ms"
