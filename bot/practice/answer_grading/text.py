@@ -83,14 +83,15 @@ SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
 _NEGATIONS = frozenset({"not", "no", "never", "cannot", "without", "nor", "neither", "none", "isnt", "doesnt",
                         "dont", "wont", "cant", "arent", "wasnt", "didnt", "shouldnt", "hardly", "lacks"})
 
-STOPWORDS = frozenset("""
+_STOP_TEXT = """
 a an the and or but if of to in on at by for with from as is are was were be been being it its this that
 these those there here which who whom whose what when where why how than then so such too very can could
 should would will shall may might must do does did done have has had having into onto over under about
 also just only each every any some all both either more most less least other another same own we you they
 he she i me my our your their them us one two use used uses using make makes made get gets like via per
 e.g i.e etc
-""".split())
+"""
+STOPWORDS = frozenset(_STOP_TEXT.split())
 
 _PHRASE_CANON: dict[str, str] = {p: canon for canon, group in SYNONYM_GROUPS.items() for p in group}
 # one alternation, longest phrase first, so "l2 regularization" wins over "l2"
