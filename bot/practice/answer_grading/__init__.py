@@ -11,6 +11,14 @@ from bot.practice.answer_grading.feedback import (
     check_answer_text,
     grade_from_share,
 )
+from bot.practice.answer_grading.llm import LLMConfig, LLMGrader
+
+
+def grader_from_env(env: dict[str, str] | None = None) -> Grader:
+    """The LLM grader when BOT_LLM_BASE_URL and BOT_LLM_MODEL are set, else the built-in one."""
+    config = LLMConfig.from_env(env)
+    return LLMGrader(config) if config else BuiltinGrader()
+
 
 __all__ = [
     "MAX_ANSWER_CHARS",
@@ -19,7 +27,10 @@ __all__ = [
     "EmptyAnswer",
     "Feedback",
     "Grader",
+    "LLMConfig",
+    "LLMGrader",
     "PointVerdict",
     "check_answer_text",
     "grade_from_share",
+    "grader_from_env",
 ]
