@@ -27,9 +27,15 @@ PARTLY_AT = 0.34
 FUZZY_MIN = 88.0
 
 
-def _weight(tok: str) -> float:
-    # longer (rarer, more specific) words and canonical concepts weigh more than short generic ones
-    if tok in SYNONYM_GROUPS:
+PROMPT_WORD_WEIGHT = 0.4
+
+
+def _weight(tok: str, prompt_toks: frozenset[str]) -> float:
+    # Words the question itself uses ("BERT", "DFS") show no knowledge, so they weigh little; formulas and
+    # canonical concepts weigh most, then longer (rarer, more specific) words.
+    if tok in prompt_toks:
+        return PROMPT_WORD_WEIGHT
+    if tok in SYNONYM_GROUPS or any(c in tok for c in "/*+=^()<>-") or tok[0].isdigit():
         return 2.0
     return 1.0 + min(len(tok), 10) / 10
 
@@ -59,9 +65,10 @@ class BuiltinGrader:
         answer_set = set(answer_toks)
         answer_list = sorted(answer_set)
         clauses = [tokens(s) for s in sentences(text)]
+        prompt_toks = frozenset(tokens(question.prompt))
         points: list[PointVerdict] = []
         for i, kp in enumerate(question.key_points, start=1):
-            points.append(self._judge(i, kp, answer_set, answer_list, clauses))
+            points.append(self._judge(i, kp, answer_set, answer_list, clauses, prompt_toks))
         share = (sum(p.verdict == "covered" for p in points) + 0.5 * sum(p.verdict == "partly" for p in points))
         share = share / len(points) if points else 0.0
         return Feedback(points=tuple(points), suggested_grade=grade_from_share(share), grader=self.name)
@@ -71,7 +78,7 @@ class BuiltinGrader:
         return self.grade_sync(question, answer_text)
 
     def _judge(self, index: int, key_point: str, answer_set: set[str], answer_list: list[str],
-               clauses: list[list[str]]) -> PointVerdict:
+               clauses: list[list[str]], prompt_toks: frozenset[str]) -> PointVerdict:
         kp_toks = tokens(key_point)
         kp_negated = "not" in kp_toks
         content = list(dict.fromkeys(t for t in kp_toks if t != "not"))
@@ -79,8 +86,8 @@ class BuiltinGrader:
             return PointVerdict(index, key_point, "missed", "nothing to match")
         hits = [t for t in content if _present(t, answer_set, answer_list)]
         missing = [t for t in content if t not in hits]
-        total_w = sum(_weight(t) for t in content)
-        score = sum(_weight(t) for t in hits) / total_w
+        total_w = sum(_weight(t, prompt_toks) for t in content)
+        score = sum(_weight(t, prompt_toks) for t in hits) / total_w
         verdict: Verdict = "covered" if score >= COVERED_AT else "partly" if score >= PARTLY_AT else "missed"
         why = f"mentions {_few(hits)}" if hits else "none of its terms appear"
         if verdict != "missed" and clauses:
