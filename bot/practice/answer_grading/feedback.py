@@ -85,12 +85,15 @@ class Feedback:
 
 
 def grade_from_share(share: float) -> SuggestedGrade:
-    """Suggested grade from the covered share: all -> easy, most -> good, some -> hard, little -> again."""
+    """Suggested grade from the covered share: all -> easy, most -> good, some -> hard, little -> again.
+
+    The cut-offs were set on bench/answer_eval (the built-in grader reads a half-right answer as ~0.2-0.5).
+    """
     if share >= 0.95:
         return "easy"
     if share >= 0.7:
         return "good"
-    if share >= 0.3:
+    if share >= 0.2:
         return "hard"
     return "again"
 
