@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from adapters.llm_http import AiohttpPoster, llm_grader
 from bot.bank.model import Question
 from bot.practice.answer_grading import LLMConfig, LLMGrader, grader_from_env
 from bot.practice.answer_grading.builtin import BuiltinGrader
@@ -74,7 +75,7 @@ async def fake() -> AsyncIterator[Fake]:
 
 
 def grader(fake: Fake, timeout: float = 5.0) -> LLMGrader:
-    return LLMGrader(LLMConfig(base_url=fake.url, model="fake-model", api_key=KEY, timeout_s=timeout))
+    return llm_grader(LLMConfig(base_url=fake.url, model="fake-model", api_key=KEY, timeout_s=timeout))
 
 
 ANSWER = "Dropout zeroes random activations with probability p while training."
@@ -182,8 +183,19 @@ async def test_too_long_answer_rejected_before_any_request(fake: Fake) -> None:
 
 
 def test_grader_from_env_picks_llm_only_when_configured() -> None:
-    assert isinstance(grader_from_env({}), BuiltinGrader)
-    g = grader_from_env({"BOT_LLM_BASE_URL": "http://127.0.0.1:1/v1", "BOT_LLM_MODEL": "m",
+    assert isinstance(grader_from_env(AiohttpPoster(), {}), BuiltinGrader)
+    g = grader_from_env(AiohttpPoster(), {"BOT_LLM_BASE_URL": "http://127.0.0.1:1/v1", "BOT_LLM_MODEL": "m",
                          "BOT_LLM_API_KEY": KEY, "BOT_LLM_TIMEOUT_S": "3"})
     assert isinstance(g, LLMGrader) and g.config.timeout_s == 3
     assert KEY not in repr(g.config)
+
+
+async def test_unreachable_endpoint_falls_back() -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    g = llm_grader(LLMConfig(base_url=f"http://127.0.0.1:{port}/v1", model="m", api_key=KEY, timeout_s=2))
+    fb = await g.grade(Q, ANSWER)
+    assert fb.fell_back and "connection failed" in fb.fallback_reason

@@ -11,13 +11,13 @@ from bot.practice.answer_grading.feedback import (
     check_answer_text,
     grade_from_share,
 )
-from bot.practice.answer_grading.llm import LLMConfig, LLMGrader
+from bot.practice.answer_grading.llm import JsonPoster, LLMConfig, LLMGrader, TransportError
 
 
-def grader_from_env(env: dict[str, str] | None = None) -> Grader:
-    """The LLM grader when BOT_LLM_BASE_URL and BOT_LLM_MODEL are set, else the built-in one."""
+def grader_from_env(poster: JsonPoster, env: dict[str, str] | None = None) -> Grader:
+    """The LLM grader (over `poster`) when BOT_LLM_BASE_URL and BOT_LLM_MODEL are set, else the built-in one."""
     config = LLMConfig.from_env(env)
-    return LLMGrader(config) if config else BuiltinGrader()
+    return LLMGrader(config, poster) if config else BuiltinGrader()
 
 
 __all__ = [
@@ -27,9 +27,11 @@ __all__ = [
     "EmptyAnswer",
     "Feedback",
     "Grader",
+    "JsonPoster",
     "LLMConfig",
     "LLMGrader",
     "PointVerdict",
+    "TransportError",
     "check_answer_text",
     "grade_from_share",
     "grader_from_env",

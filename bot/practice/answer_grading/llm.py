@@ -1,6 +1,7 @@
 """The optional LLM grader: any OpenAI-compatible chat-completions endpoint, falling back to the built-in one.
 
-Configured by BOT_LLM_BASE_URL, BOT_LLM_MODEL and BOT_LLM_API_KEY. The user's answer is untrusted: it goes in
+Configured by BOT_LLM_BASE_URL, BOT_LLM_MODEL and BOT_LLM_API_KEY. The HTTP call goes through an injected
+`JsonPoster` (the core imports no HTTP library; adapters/llm_http.py has the aiohttp one). The user's answer is untrusted: it goes in
 the prompt between unique delimiters, with the instruction to treat it as data only, and the grade is taken
 from strictly validated JSON. The API key is sent only in the Authorization header and never logged.
 """
@@ -14,9 +15,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
-
-import aiohttp
+from typing import Any, Protocol, cast
 
 from bot.bank.model import Question
 from bot.log_redaction import REDACTION
@@ -44,6 +43,17 @@ SYSTEM_PROMPT = (
     'shape: {"key_points": [{"index": 1, "verdict": "covered" | "partly" | "missed", "why": "a few words"}], '
     '"feedback": "two sentences", "grade": "again" | "hard" | "good" | "easy"}, with one entry per key point.'
 )
+
+
+class TransportError(Exception):
+    """The request could not be made or no reply came in time; the message says why (no secrets)."""
+
+
+class JsonPoster(Protocol):
+    """POSTs a JSON payload and returns (HTTP status, body text); raises TimeoutError or TransportError."""
+
+    async def post_json(self, url: str, payload: dict[str, Any], headers: dict[str, str],
+                        timeout_s: float) -> tuple[int, str]: ...
 
 
 class LLMReplyError(Exception):
@@ -135,11 +145,10 @@ class LLMGrader:
 
     name = "llm"
 
-    def __init__(self, config: LLMConfig, fallback: BuiltinGrader | None = None,
-                 session: aiohttp.ClientSession | None = None):
+    def __init__(self, config: LLMConfig, poster: JsonPoster, fallback: BuiltinGrader | None = None):
         self.config = config
+        self.poster = poster
         self.fallback = fallback or BuiltinGrader()
-        self._session = session
         if config.api_key:
             REDACTION.add(config.api_key)
 
@@ -154,8 +163,8 @@ class LLMGrader:
                 reason = str(exc)
             except TimeoutError:
                 reason = f"no reply within {self.config.timeout_s:g} s"
-            except aiohttp.ClientError as exc:
-                reason = f"connection failed ({type(exc).__name__})"
+            except TransportError as exc:
+                reason = str(exc)
             log.warning("LLM grader attempt %d failed: %s", attempt + 1, reason)
         fb = self.fallback.grade_sync(question, text)
         return Feedback(points=fb.points, suggested_grade=fb.suggested_grade, grader=fb.grader,
@@ -169,19 +178,13 @@ class LLMGrader:
         if self.config.api_key:
             headers["Authorization"] = f"Bearer {self.config.api_key}"
         url = self.config.base_url.rstrip("/") + "/chat/completions"
-        timeout = aiohttp.ClientTimeout(total=self.config.timeout_s)
-        session = self._session or aiohttp.ClientSession()
+        # the outer timeout bounds the whole exchange even if a transport ignores timeout_s
+        async with asyncio.timeout(self.config.timeout_s):
+            status, text = await self.poster.post_json(url, payload, headers, self.config.timeout_s)
+        if status >= 400:
+            raise LLMReplyError(f"endpoint answered HTTP {status}")
         try:
-            async with asyncio.timeout(self.config.timeout_s), session.post(
-                url, json=payload, headers=headers, timeout=timeout
-            ) as resp:
-                if resp.status >= 400:
-                    raise LLMReplyError(f"endpoint answered HTTP {resp.status}")
-                try:
-                    body = await resp.json(content_type=None)
-                except (json.JSONDecodeError, UnicodeDecodeError, aiohttp.ContentTypeError) as exc:
-                    raise LLMReplyError("reply body is not JSON") from exc
-        finally:
-            if self._session is None:
-                await session.close()
+            body = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise LLMReplyError("reply body is not JSON") from exc
         return parse_reply(body, question)
