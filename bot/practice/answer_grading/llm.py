@@ -180,11 +180,11 @@ class LLMGrader:
         url = self.config.base_url.rstrip("/") + "/chat/completions"
         # the outer timeout bounds the whole exchange even if a transport ignores timeout_s
         async with asyncio.timeout(self.config.timeout_s):
-            status, text = await self.poster.post_json(url, payload, headers, self.config.timeout_s)
+            status, reply_text = await self.poster.post_json(url, payload, headers, self.config.timeout_s)
         if status >= 400:
             raise LLMReplyError(f"endpoint answered HTTP {status}")
         try:
-            body = json.loads(text)
+            body = json.loads(reply_text)
         except json.JSONDecodeError as exc:
             raise LLMReplyError("reply body is not JSON") from exc
         return parse_reply(body, question)
