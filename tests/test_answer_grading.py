@@ -144,3 +144,13 @@ def test_eval_slice_orders_strong_partial_wrong() -> None:
     assert r.questions == 13 and len(r.topics) == 13
     assert r.ordered_share >= 0.75, r.misordered
     assert r.grade_agreement >= 0.75, r.misgraded
+
+
+def test_negation_is_scoped_to_the_words_it_governs() -> None:
+    point = q("An autoencoder encodes x to a latent z through a bottleneck",
+              "Validate on an out-of-time split, never a random split")
+    fb = G.grade_sync(point, "An autoencoder encodes x into a latent z through a bottleneck without labels. "
+                             "Validate on an out-of-time split.")
+    assert verdicts(fb) == ["covered", "covered"]
+    fb = G.grade_sync(point, "Validate on a random split.")
+    assert fb.points[1].verdict == "missed"

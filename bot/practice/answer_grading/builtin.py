@@ -8,8 +8,6 @@ in the answer is negated while the point is not ("does not scale the weights") i
 
 from __future__ import annotations
 
-import math
-
 from rapidfuzz import fuzz, process
 
 from bot.bank.model import Question
@@ -53,6 +51,23 @@ def _few(words: list[str], n: int = 4) -> str:
     return ", ".join(words[:n])
 
 
+NEGATION_SCOPE = 3
+
+
+def _polarity(toks: list[str]) -> tuple[set[str], set[str]]:
+    """(words said plainly, words within NEGATION_SCOPE tokens after a negation).
+
+    "does not scale the weights" -> ({}, {scale, weight}); a word can be in both when said both ways.
+    """
+    neg_pos: set[int] = set()
+    for i, t in enumerate(toks):
+        if t == "not":
+            neg_pos.update(range(i + 1, min(len(toks), i + 1 + NEGATION_SCOPE)))
+    plain = {t for i, t in enumerate(toks) if t != "not" and i not in neg_pos}
+    negated = {toks[i] for i in neg_pos if toks[i] != "not"}
+    return plain, negated
+
+
 class BuiltinGrader:
     """Key-point matcher with stemming, ML synonyms, formula normalisation and negation awareness."""
 
@@ -77,10 +92,22 @@ class BuiltinGrader:
         """Grade the answer against the question's key points."""
         return self.grade_sync(question, answer_text)
 
+    @staticmethod
+    def _contradicts(kp_toks: list[str], hits: set[str], clauses: list[list[str]]) -> bool:
+        # Judge polarity in the answer clause that best matches the point: a matched word the answer negates
+        # and the point does not, or one only the point negates and the answer affirms, is a contradiction.
+        best = max(clauses, key=lambda c: len(set(c) & hits))
+        if not set(best) & hits:
+            return False
+        ans_plain, ans_neg = _polarity(best)
+        kp_plain, kp_neg = _polarity(kp_toks)
+        said_negated = (hits & ans_neg) - ans_plain - kp_neg
+        denied_affirmed = (hits & (kp_neg - kp_plain) & ans_plain) - ans_neg
+        return bool(said_negated or denied_affirmed)
+
     def _judge(self, index: int, key_point: str, answer_set: set[str], answer_list: list[str],
                clauses: list[list[str]], prompt_toks: frozenset[str]) -> PointVerdict:
         kp_toks = tokens(key_point)
-        kp_negated = "not" in kp_toks
         content = list(dict.fromkeys(t for t in kp_toks if t != "not"))
         if not content:
             return PointVerdict(index, key_point, "missed", "nothing to match")
@@ -90,10 +117,8 @@ class BuiltinGrader:
         score = sum(_weight(t, prompt_toks) for t in hits) / total_w
         verdict: Verdict = "covered" if score >= COVERED_AT else "partly" if score >= PARTLY_AT else "missed"
         why = f"mentions {_few(hits)}" if hits else "none of its terms appear"
-        if verdict != "missed" and clauses:
-            best = max(clauses, key=lambda c: len(set(c) & set(hits)))
-            if ("not" in best) != kp_negated and len(set(best) & set(hits)) >= max(1, math.ceil(len(hits) / 2)):
-                return PointVerdict(index, key_point, "missed", "your answer says the opposite (negated)")
+        if verdict != "missed" and clauses and self._contradicts(kp_toks, set(hits), clauses):
+            return PointVerdict(index, key_point, "missed", "your answer says the opposite (negated)")
         if verdict == "partly":
             why += f"; missing {_few(missing, 3)}"
         return PointVerdict(index, key_point, verdict, why)
