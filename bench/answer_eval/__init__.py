@@ -1,0 +1,1 @@
+"""Evaluation set and benchmark for the answer grader (issue 12)."""
