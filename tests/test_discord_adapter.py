@@ -163,6 +163,17 @@ async def setup_qotd(fake: FakeDiscord, **options: Any) -> list[Message]:
     return await answered(fake, record)
 
 
+FIRST_POST_TIME = datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC)  # Monday 09:00:30 in Berlin: setup_qotd's first post
+
+
+async def first_qotd_post(core: Any, clock: ManualClock, fake: FakeDiscord) -> Message:
+    """Tick at the schedule's first minute; the one question of the day that went out."""
+    clock.set(FIRST_POST_TIME)
+    await core.tick()
+    [post] = fake.channel_messages(QOTD_ID)
+    return post
+
+
 # ----- start-up ---------------------------------------------------------------------------------------------
 
 
@@ -472,7 +483,7 @@ async def test_scheduled_post_thread_mention_and_public_reveal(
     await core.tick()  # 08:00 in Berlin: nothing due yet
     assert fake.channel_messages(QOTD_ID) == []
 
-    clock.set(datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC))  # 09:00:30 in Berlin
+    clock.set(FIRST_POST_TIME)
     await core.tick()
     await core.tick()  # a second tick in the same minute must not post again
     [post] = fake.channel_messages(QOTD_ID)
@@ -535,9 +546,7 @@ async def test_eyes_reaction_sends_the_answer_by_dm_with_grade_buttons(
     fake: FakeDiscord, bot: Any, core: Any, clock: ManualClock, db_path: Path
 ) -> None:
     await setup_qotd(fake, topics="sql")
-    clock.set(datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC))
-    await core.tick()
-    [post] = fake.channel_messages(QOTD_ID)
+    post = await first_qotd_post(core, clock, fake)
 
     await fake.react(post, "👍")  # other emoji are ignored
     await fake.react(post, "👀", user_id=MEMBER_ID)
@@ -559,9 +568,7 @@ async def test_eyes_reaction_with_closed_dms_leaves_a_notice(
     fake: FakeDiscord, bot: Any, core: Any, clock: ManualClock, db_path: Path
 ) -> None:
     await setup_qotd(fake)
-    clock.set(datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC))
-    await core.tick()
-    [post] = fake.channel_messages(QOTD_ID)
+    post = await first_qotd_post(core, clock, fake)
     fake.close_dms(MEMBER_ID)
     await fake.react(post, "👀", user_id=MEMBER_ID)
     notice = "SELECT count(*) FROM users WHERE user_id = ? AND pending_notice IS NOT NULL"
@@ -577,7 +584,7 @@ async def test_rate_limited_post_goes_out_exactly_once(
 ) -> None:
     await setup_qotd(fake)
     fake.fail_next("POST", f"/channels/{QOTD_ID}/messages", status=429, retry_after=0.3)
-    clock.set(datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC))
+    clock.set(FIRST_POST_TIME)
     await core.tick()
 
     attempts = fake.calls_to("POST", f"/channels/{QOTD_ID}/messages")
@@ -592,7 +599,7 @@ async def test_server_error_is_retried_on_the_next_tick(
 ) -> None:
     await setup_qotd(fake)
     fake.fail_next("POST", f"/channels/{QOTD_ID}/messages", status=503)
-    clock.set(datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC))
+    clock.set(FIRST_POST_TIME)
     await core.tick()
     assert fake.channel_messages(QOTD_ID) == []
     assert rows(db_path, "SELECT status FROM posts WHERE kind = 'qotd'") == [("pending",)]
@@ -609,7 +616,7 @@ async def test_refused_channel_pauses_the_schedule_and_tells_the_owner(
 ) -> None:
     await setup_qotd(fake)
     fake.refuse_channel(QOTD_ID, status)
-    clock.set(datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC))
+    clock.set(FIRST_POST_TIME)
     await core.tick()
 
     assert fake.channel_messages(QOTD_ID) == []
@@ -622,9 +629,7 @@ async def test_pending_post_found_after_a_crash_is_not_posted_again(
     fake: FakeDiscord, bot: Any, core: Any, clock: ManualClock, db_path: Path
 ) -> None:
     await setup_qotd(fake)
-    clock.set(datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC))
-    await core.tick()
-    [post] = fake.channel_messages(QOTD_ID)
+    post = await first_qotd_post(core, clock, fake)
     # Simulate a crash between Discord accepting the post and the core recording it.
     with contextlib.closing(sqlite3.connect(db_path)) as conn:
         conn.execute(

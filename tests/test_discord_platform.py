@@ -43,6 +43,7 @@ from tests.test_discord_adapter import (  # noqa: F401
     core,
     db_path,
     fake,
+    first_qotd_post,
     quiz_card,
     rows,
     setup_qotd,
@@ -145,9 +146,7 @@ async def test_qotd_buttons_after_reveal_and_eyes_dm(
     fake: FakeDiscord, bot: Any, core: Any, clock: Any
 ) -> None:
     await setup_qotd(fake, topics="sql")
-    clock.set(datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC))
-    await core.tick()
-    [post] = fake.channel_messages(QOTD_ID)
+    post = await first_qotd_post(core, clock, fake)
     assert buttons(post) == ["reveal"]
 
     record = await click_and_wait(fake, post, "reveal")
@@ -170,9 +169,7 @@ async def test_dm_click_is_marked_in_dm_and_graded_for_the_posts_team(
     fake: FakeDiscord, bot: Any, core: Any, clock: Any, db_path: Path
 ) -> None:
     await setup_qotd(fake, topics="sql")
-    clock.set(datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC))
-    await core.tick()
-    [post] = fake.channel_messages(QOTD_ID)
+    post = await first_qotd_post(core, clock, fake)
     await fake.react(post, "👀", user_id=MEMBER_ID)
     [dm] = await fake.wait_until(lambda: fake.dm_messages(MEMBER_ID))
     record = await click_and_wait(fake, dm, "easy")
@@ -217,13 +214,6 @@ async def _setup_with_mention(fake: FakeDiscord, role_id: int) -> list[Message]:
     return fake.replies_to(record)
 
 
-async def _post_now(core: Any, clock: Any, fake: FakeDiscord) -> Message:
-    clock.set(datetime(2026, 1, 5, 8, 0, 30, tzinfo=UTC))
-    await core.tick()
-    [post] = fake.channel_messages(QOTD_ID)
-    return post
-
-
 async def test_unmentionable_role_is_saved_with_a_private_note_on_what_to_change(
     fake: FakeDiscord, bot: Any, core: Any, clock: Any, db_path: Path
 ) -> None:
@@ -235,7 +225,7 @@ async def test_unmentionable_role_is_saved_with_a_private_note_on_what_to_change
     assert "Mention @everyone, @here and All Roles" in note.text().replace("\u200b", "")
     # Saved anyway: the posts still work, and fixing the role later needs no second setup.
     assert rows(db_path, "SELECT mention FROM schedules") == [(str(QUIET_ROLE_ID),)]
-    post = await _post_now(core, clock, fake)
+    post = await first_qotd_post(core, clock, fake)
     assert post.content == f"<@&{QUIET_ROLE_ID}>" and post.pinged_roles == []  # shown, but nobody notified
 
 
@@ -244,7 +234,7 @@ async def test_mentionable_role_gets_no_note_and_pings(
 ) -> None:
     [confirmation] = await _setup_with_mention(fake, STUDY_ROLE_ID)
     assert "set up" in confirmation.text()
-    post = await _post_now(core, clock, fake)
+    post = await first_qotd_post(core, clock, fake)
     assert post.pinged_roles == [STUDY_ROLE_ID]
 
 
@@ -255,7 +245,7 @@ async def test_unmentionable_role_pings_when_the_bot_may_mention_everyone(
             run_bot(core, fake):
         [confirmation] = await _setup_with_mention(fake, QUIET_ROLE_ID)
         assert "set up" in confirmation.text()
-        post = await _post_now(core, clock, fake)
+        post = await first_qotd_post(core, clock, fake)
         assert post.pinged_roles == [QUIET_ROLE_ID]
 
 
@@ -309,7 +299,7 @@ async def test_every_request_of_a_session_is_within_discords_limits(
     record = await click_and_wait(fake, card, "reveal")
     await fake.wait_until(lambda: any(buttons(m) for m in fake.replies_to(record)))
     await _setup_with_mention(fake, STUDY_ROLE_ID)
-    post = await _post_now(core, clock, fake)
+    post = await first_qotd_post(core, clock, fake)
     await fake.react(post, "👀", user_id=MEMBER_ID)
     await fake.wait_until(lambda: fake.dm_messages(MEMBER_ID))
     typed = await fake.autocomplete("qotd", "topics", "sql,pytorch,python-data,", subcommand="setup")
