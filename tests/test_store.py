@@ -101,6 +101,17 @@ def test_migration_names_must_be_numbered_in_order(tmp_path: Path) -> None:
         load_migrations(tmp_path)
 
 
+def test_an_engine_pair_is_read_per_engine_beside_shared_files(tmp_path: Path) -> None:
+    (tmp_path / "0001_shared.sql").write_text("CREATE TABLE a (x INTEGER);")
+    (tmp_path / "0002_ids.sqlite.sql").write_text("CREATE TABLE b (id INTEGER PRIMARY KEY AUTOINCREMENT);")
+    (tmp_path / "0002_ids.postgres.sql").write_text("CREATE TABLE b (id BIGSERIAL PRIMARY KEY);")
+    sqlite_sql = [m.sql for m in load_migrations(tmp_path, "sqlite")]
+    postgres_sql = [m.sql for m in load_migrations(tmp_path, "postgres")]
+    assert [m.name for m in load_migrations(tmp_path, "postgres")] == ["0001_shared", "0002_ids"]
+    assert "AUTOINCREMENT" in sqlite_sql[1] and "BIGSERIAL" in postgres_sql[1]
+    assert sqlite_sql[0] == postgres_sql[0]
+
+
 # Data valid at each schema version: (version it needs, statements). Rows for a version k database are every
 # block whose version is <= k.
 SAMPLE_DATA: list[tuple[int, list[str]]] = [

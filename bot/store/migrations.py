@@ -9,7 +9,10 @@ from pathlib import Path
 
 from bot.resources import migrations_dir
 
-_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# `0008_answers.sql` serves both engines; `0008_answers.sqlite.sql` + `0008_answers.postgres.sql` is a pair
+# where the SQL differs, so the difference sits side by side in the folder.
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+(?:\.(sqlite|postgres))?\.sql$")
+ENGINES = ("sqlite", "postgres")
 
 
 class SchemaTooNewError(RuntimeError):
@@ -23,18 +26,23 @@ class Migration:
     sql: str
 
 
-def load_migrations(folder: Path | None = None) -> list[Migration]:
-    """Read `NNNN_name.sql` files; versions must run 1, 2, 3... without gaps."""
+def load_migrations(folder: Path | None = None, engine: str = "sqlite") -> list[Migration]:
+    """Read `NNNN_name.sql` (both engines) or `NNNN_name.<engine>.sql` files; versions run 1, 2, 3... without gaps."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}")
     folder = folder or migrations_dir()
     found = []
     for path in sorted(folder.glob("*.sql")):
         match = _NAME.match(path.name)
         if not match:
-            raise ValueError(f"migration file {path.name!r} must be named NNNN_name.sql")
-        found.append(Migration(int(match.group(1)), path.stem, path.read_text(encoding="utf-8")))
+            raise ValueError(f"migration file {path.name!r} must be named NNNN_name.sql or NNNN_name.ENGINE.sql")
+        if match.group(2) not in (None, engine):
+            continue
+        found.append(Migration(int(match.group(1)), path.name.split(".")[0], path.read_text(encoding="utf-8")))
     for expected, migration in enumerate(found, start=1):
         if migration.version != expected:
-            raise ValueError(f"migration {migration.name} should be numbered {expected:04d}")
+            raise ValueError(f"migration {migration.name} should be numbered {expected:04d} (for {engine}: a "
+                             "shared file and an engine file with the same number, or a gap)")
     return found
 
 
