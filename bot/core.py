@@ -386,12 +386,13 @@ class Core:
         rank = f"#{board.me.rank} of {board.total_players} ({board.me.points:g} pts)" if board.me else \
             "not ranked yet — grade a question to join"
         progress = await boards.topic_progress(self.store, actor.platform, actor.user_id)
+        bank = await self.team_banks.for_team(actor.platform, actor.team_id)
         lines = [streak_line(state), f"🧊 Freezes held: {state.freezes}/2",
                  f"🔁 Reviews due: {len(due)}" + (" — `/quiz review`" if due else ""),
                  f"🏆 This week: {rank}", "", "**Progress by topic** (questions graded · share Good/Easy):"]
-        for topic in self.bank.topics_in_use():
+        for topic in bank.topics_in_use():
             done, share = progress.get(topic, (0, 0.0))
-            lines.append(f"• {TOPIC_TITLES[topic]}: {done}/{self.bank.count(topic)}"
+            lines.append(f"• {TOPIC_TITLES[topic]}: {done}/{bank.count(topic)}"
                          + (f" · {round(share * 100)}%" if done else ""))
         return info("\n".join(lines), title="Your practice")
 

@@ -224,3 +224,40 @@ async def test_console_reject_with_a_reason(console, db_path: Path) -> None:
     assert query(db_path, "SELECT id, status FROM suggestions ORDER BY id") == [(1, "rejected"), (2, "pending")]
     said = await console("/quiz sql", "reveal")  # the quiz buttons still act on the quiz, not on a suggestion
     assert "**Answer**" in said or "No reference answer" in said
+
+
+async def test_approval_checks_again_against_a_bank_reloaded_meanwhile(core: Core, tmp_path: Path,
+                                                                       db_path: Path) -> None:
+    await suggest(core)
+    pack = tmp_path / "later.yaml"
+    pack.write_text(f"questions:\n  - id: later-1\n    topic: mlops\n    difficulty: easy\n    prompt: '{PROMPT}'\n",
+                    encoding="utf-8")
+    core.pack_paths = (*core.pack_paths, pack)
+    assert "reloaded" in texts(await run(core, ADMIN, "qotd reload"))
+    said = texts(await press(core, ADMIN, "approve", 1))
+    assert "can't approve this suggestion yet" in said and "repeats the prompt of question 'later-1'" in said
+    assert scalar(db_path, "SELECT status FROM suggestions") == "pending"
+
+
+async def test_a_refused_form_repeats_what_was_typed_and_an_edit_keeps_fields_left_out(core: Core,
+                                                                                      db_path: Path) -> None:
+    said = texts(await core.handle_command(_form(BOB, topic="cooking", hints="Think of traffic.")))
+    assert "unknown topic 'cooking'" in said and f"> Prompt: {PROMPT}" in said and f"> Answer: {ANSWER}" in said
+    assert "> Hints: Think of traffic." in said
+    await suggest(core)
+    said = texts(await run(core, ADMIN, "suggest edit=1 answer=Route traffic back to the previous version."))
+    assert "Suggestion #1 updated" in said
+    assert query(db_path, "SELECT topic, difficulty, prompt, answer FROM suggestions") == [
+        ("mlops", "medium", PROMPT, "Route traffic back to the previous version.")]
+
+
+async def test_console_edit_explains_and_approve_needs_a_listing_each_time(console, db_path: Path) -> None:
+    await console("/as bob", f"/suggest mlops medium {PROMPT}")
+    said = await console("/as ann admin", "/qotd suggestions", "edit")
+    assert "/suggest edit=1" in said
+    said = await console("/suggest edit=1 difficulty=hard answer=Shift traffic back to the old version.")
+    assert "Suggestion #1 updated" in said and "[approve]" in said
+    assert query(db_path, "SELECT difficulty, answer FROM suggestions") == [
+        ("hard", "Shift traffic back to the old version.")]
+    assert "Approved suggestion #1" in await console("approve")
+    assert "No suggestion on screen" in await console("approve")

@@ -104,7 +104,7 @@ class ConsoleSession:
             self.say(CONSOLE_HELP)
         elif head.startswith("/"):
             self.show(await self.core.handle_command(Command(self.actor(), self.place, head[1:], args)))
-        elif head in ("approve", "reject"):
+        elif head in SUGGESTION_ACTIONS:
             await self._decide(head, args)
         elif head in BUTTON_LABELS and head not in SUGGESTION_ACTIONS:
             await self._press(head)
@@ -156,10 +156,14 @@ class ConsoleSession:
         self.show(replies)
 
     async def _decide(self, verb: str, reason: tuple[str, ...]) -> None:
-        """`approve` / `reject [reason]`: the first suggestion the last `/qotd suggestions` showed."""
-        shown = self._first_suggestion.pop(self.user.name, None)
+        """`approve` / `reject [reason]` / `edit` (how to): the first suggestion the last `/qotd suggestions` showed."""
+        shown = self._first_suggestion.get(self.user.name) if verb == "edit" else \
+            self._first_suggestion.pop(self.user.name, None)
         if shown is None:
             self.say("No suggestion on screen. An admin lists them with /qotd suggestions.")
+            return
+        if verb == "edit":
+            self.show(await self.core.handle_button(ButtonPress(self.actor(), self.place, "edit", shown)))
             return
         words = ("suggestions", verb, str(shown), *(reason if verb == "reject" else ()))
         self.show(await self.core.handle_command(Command(self.actor(), self.place, "qotd", words)))

@@ -12,8 +12,6 @@ from typing import Any, Protocol
 
 import discord
 
-from adapters.discord.translate import option_words
-
 MODAL_PREFIX = "mlq-suggest"
 TITLE_NEW = "Suggest a question"
 TITLE_EDIT = "Edit suggestion #{id}"
@@ -53,7 +51,8 @@ class SuggestModal(discord.ui.Modal):
             self.add_item(field)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        words = option_words({k: f.value for k, f in self.inputs.items()})
+        # Every field, empty ones too: clearing the answer in an edit must clear it.
+        words = tuple(f"{k}={f.value}" for k, f in self.inputs.items())
         if self.edit_id is not None:
             words = (f"edit={self.edit_id}", *words)
         handler: SuggestionHandler = interaction.client

@@ -134,7 +134,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         view = body.get("view") or {}
         meta = _metadata(view)
         actor = await actor_of(body, client, context)
-        words = tuple(f"{k}={v}" for k, v in submitted(view).items() if v.strip())
+        # Every field, empty ones too: clearing the answer in an edit must clear it.
+        words = tuple(f"{k}={v}" for k, v in submitted(view).items())
         if isinstance(meta.get("edit"), int):
             words = (f"edit={meta['edit']}", *words)
         channel = str(meta.get("channel") or "")

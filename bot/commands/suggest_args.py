@@ -24,6 +24,8 @@ class SuggestArgs:
     answer: str | None = None
     hints: tuple[str, ...] = ()
     edit: int | None = None
+    from_form: bool = False  # given as fields (a modal): a refusal then repeats the text, so nothing is lost
+    given: frozenset[str] = frozenset(FIELDS)  # the fields named; an edit keeps the others as they were
 
 
 def canonical_topic(word: str) -> str:
@@ -57,17 +59,23 @@ def parse_suggest(args: tuple[str, ...]) -> SuggestArgs:
 
 
 def _from_fields(args: tuple[str, ...]) -> SuggestArgs:
+    """`key=value` words; a typed word without `key=` continues the value before it (`prompt=What is x`)."""
     values: dict[str, str] = {}
+    last: str | None = None
     for word in args:
         key, sep, value = word.partition("=")
         key = key.strip().lower()
-        if not sep or key not in (*FIELDS, "edit"):
+        if sep and key in (*FIELDS, "edit"):
+            values[key], last = value, key
+        elif last is not None:
+            values[last] = f"{values[last]} {word}"
+        else:
             raise ArgumentError(f"I can't read `{word[:40]}` in a suggestion. {SUGGEST_USAGE}")
-        values[key] = value
     edit = values.get("edit")
     if edit is not None and not (edit.isascii() and edit.isdigit() and len(edit) <= 18):
         raise ArgumentError("That edit form is not for a suggestion I know.")
     return SuggestArgs(topic=canonical_topic(values.get("topic", "")),
                        difficulty=canonical_difficulty(values.get("difficulty", "")),
                        prompt=values.get("prompt", "").strip(), answer=(values.get("answer") or "").strip() or None,
-                       hints=split_hints(values.get("hints", "")), edit=int(edit) if edit is not None else None)
+                       hints=split_hints(values.get("hints", "")), edit=int(edit) if edit is not None else None,
+                       from_form=True, given=frozenset(k for k in values if k in FIELDS))

@@ -26,6 +26,7 @@ from bot.suggestions.validate import check_fields, prompt_index
 log = logging.getLogger(__name__)
 SUGGESTION_ACTIONS = ("approve", "edit", "reject")
 QUEUE_SHOWN = 5
+MAX_REFUSAL = 3900  # within one Discord embed / Slack section after rendering
 ADMINS_ONLY = ("Only server admins (Manage Server on Discord, workspace admins or owners on Slack) or people on "
                "this team's /qotd allow-list can review suggestions. Anyone can propose one with `/suggest`.")
 GONE = "That suggestion is no longer waiting: someone already approved or rejected it."
@@ -68,7 +69,7 @@ class SuggestionService:
         draft = _draft(parsed)
         problems = await self._problems(actor.platform, actor.team_id, draft, pending_too=True)
         if problems:
-            return [_refusal(problems)]
+            return [_refusal(problems, keep=draft if parsed.from_form else None)]
         suggestion_id = await suggestions.add(self.store, platform=actor.platform, team_id=actor.team_id,
                                               user_id=actor.user_id, author_name=actor.display_name,
                                               draft=draft, now=self.clock.now())
@@ -113,8 +114,9 @@ class SuggestionService:
         found = await self._pending_of_team(actor, suggestion_id)
         if isinstance(found, Reply):
             return [found]
-        return [info(f"Edit suggestion #{suggestion_id} with `/suggest edit={suggestion_id} topic=... "
-                     "difficulty=... prompt=... answer=...`.")]
+        return [info(f"Edit suggestion #{suggestion_id} with the fields you change, e.g. "
+                     f"`/suggest edit={suggestion_id} difficulty=hard answer=A better answer` (fields: topic, "
+                     "difficulty, prompt, answer, hints; the others stay as they are).")]
 
     async def form(self, actor: Actor, suggestion_id: int) -> SuggestionForm | Reply:
         """The prefill of an edit form for an admin, or the refusal to show instead."""
@@ -169,10 +171,15 @@ class SuggestionService:
         found = await self._pending_of_team(actor, parsed.edit)
         if isinstance(found, Reply):
             return [found]
-        draft = _draft(parsed)
+        old = found.draft
+        draft = Draft(topic=parsed.topic if "topic" in parsed.given else old.topic,
+                      difficulty=parsed.difficulty if "difficulty" in parsed.given else old.difficulty,
+                      prompt=parsed.prompt if "prompt" in parsed.given else old.prompt,
+                      answer=parsed.answer if "answer" in parsed.given else old.answer,
+                      hints=parsed.hints if "hints" in parsed.given else old.hints)
         problems = await self._problems(found.platform, found.team_id, draft, pending_too=True, skip_id=found.id)
         if problems:
-            return [_refusal(problems)]
+            return [_refusal(problems, keep=draft)]
         if not await suggestions.update_draft(self.store, found.id, draft):
             return [error(GONE)]
         updated = await suggestions.get(self.store, found.id)
@@ -221,10 +228,16 @@ def _draft(parsed: SuggestArgs) -> Draft:
                  hints=parsed.hints)
 
 
-def _refusal(problems: list[str], *, approving: bool = False) -> Reply:
+def _refusal(problems: list[str], *, approving: bool = False, keep: Draft | None = None) -> Reply:
+    """The problems, one per line; with `keep`, what was typed in the form follows, to copy into a new try."""
     head = "I can't approve this suggestion yet" if approving else "I can't take this suggestion yet"
-    return error(f"{head}: {len(problems)} problem{'s' if len(problems) != 1 else ''}\n"
-                 + "\n".join(f"• {p}" for p in problems))
+    text = f"{head}: {len(problems)} problem{'s' if len(problems) != 1 else ''}\n" + \
+        "\n".join(f"• {p}" for p in problems)
+    if keep is not None and keep.prompt.strip():
+        typed = [f"Prompt: {keep.prompt.strip()}"] + ([f"Answer: {keep.answer.strip()}"] if keep.answer else []) + \
+            ([f"Hints: {' | '.join(keep.hints)}"] if keep.hints else [])
+        text += "\n\nWhat you typed, to copy into a new try:\n" + "\n".join(f"> {line}" for line in typed)
+    return error(text[:MAX_REFUSAL])
 
 
 def _short(s: Suggestion) -> str:
