@@ -11,7 +11,8 @@ from bot.commands.args import DIFFICULTY_ALIASES, TOPIC_ALIASES, ArgumentError
 FIELDS = ("topic", "difficulty", "prompt", "answer", "hints")
 SUGGEST_USAGE = ("Suggest a question for this team: `/suggest TOPIC DIFFICULTY PROMPT | ANSWER`, e.g. "
                  "`/suggest sql easy What does a LEFT JOIN keep? | Every row of the left table.` (the answer is "
-                 "optional). Topics: " + ", ".join(TOPICS) + "; difficulties: easy, medium, hard.")
+                 "optional), or as fields: `/suggest topic=sql difficulty=easy prompt=... answer=... "
+                 "hints=first hint|second hint`. Topics: " + ", ".join(TOPICS) + "; difficulties: easy, medium, hard.")
 
 
 @dataclass(frozen=True, slots=True)
