@@ -261,3 +261,15 @@ async def test_console_edit_explains_and_approve_needs_a_listing_each_time(conso
         ("hard", "Shift traffic back to the old version.")]
     assert "Approved suggestion #1" in await console("approve")
     assert "No suggestion on screen" in await console("approve")
+
+
+async def test_the_queue_shows_the_oldest_five_and_says_how_many_wait(core: Core) -> None:
+    for i in range(7):
+        await suggest(core, line=f"suggest sql easy Which index helps query number {i} of the report?")
+    replies = await run(core, ADMIN, "qotd suggestions")
+    assert "7 suggestions waiting" in replies[0].text and "Showing the oldest 5" in replies[0].text
+    assert await queue_ids(core) == [1, 2, 3, 4, 5]
+    await run(core, ADMIN, "qotd suggestions approve 2")
+    await run(core, ADMIN, "qotd suggestions reject #4 duplicate")
+    assert await queue_ids(core) == [1, 3, 5, 6, 7]
+    assert "can't read that" in texts(await run(core, ADMIN, "qotd suggestions approve two"))

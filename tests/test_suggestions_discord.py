@@ -106,6 +106,8 @@ async def test_suggest_modal_review_edit_approve_and_quiz(fake: FakeDiscord, bot
     await fake.wait_until(lambda: query(db_path, "SELECT status FROM suggestions") == [("approved",)])
     await fake.wait_until(lambda: any("was approved" in m.text() for m in fake.dm_messages(MEMBER_ID)))
     assert approve.callbacks
+    decided = fake.messages[item.id]  # the queued card is replaced: its buttons are gone
+    assert "Approved suggestion #1" in decided.text() and decided.custom_ids() == []
 
     quiz = await fake.slash("quiz", {"topic": "mlops"}, user_id=MEMBER_ID)
     [card] = await fake.wait_answered(quiz)
