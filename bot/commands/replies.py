@@ -22,6 +22,7 @@ BUTTON_LABELS: dict[str, str] = {
     "good": "Good",
     "easy": "Easy",
     "next": "Next question",
+    "erase": "Yes, delete my data",
 }
 BUTTON_STYLES: dict[str, ButtonStyle] = {
     "reveal": "primary",
@@ -29,6 +30,7 @@ BUTTON_STYLES: dict[str, ButtonStyle] = {
     "good": "success",
     "easy": "success",
     "next": "primary",
+    "erase": "danger",
 }
 
 
@@ -85,6 +87,15 @@ class QuestionCard:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent privately with a reply (the `/privacy export` JSON)."""
+
+    filename: str
+    data: bytes
+    mime: str = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message: Markdown `text` and/or a question `card`, with buttons. Private replies only reach the actor.
 
@@ -101,6 +112,7 @@ class Reply:
     is_error: bool = False
     replace: bool = False
     dedupe_key: str | None = None
+    file: Attachment | None = None
 
 
 def error(text: str) -> Reply:
