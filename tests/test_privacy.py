@@ -148,7 +148,7 @@ async def test_admin_deletes_for_a_member_and_the_log_names_nobody(db_path: Path
     asked = await run(core, ADMIN, "privacy delete <@bob>")
     with caplog.at_level("INFO"):
         done = await press(core, ADMIN, "erase", erase_nonce(asked))
-    assert "<@bob>'s data is deleted" in done[0].text
+    assert "That member's data is deleted" in done[0].text
     assert all(n == 0 for n in user_rows(db_path, "bob").values())
     logged = [r.getMessage() for r in caplog.records if "privacy" in r.getMessage()]
     assert logged == ["privacy: an admin deleted a member's data on test"]

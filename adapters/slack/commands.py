@@ -23,13 +23,14 @@ from adapters.slack.common import PLATFORM, error_code
 from adapters.slack.deadline import BUSY
 from adapters.slack.delivery import payloads, respond_all
 from adapters.slack.deps import Deps, guarded
+from adapters.slack.files import send_files
 from adapters.slack.identity import command_event_id, request_team
 from bot.commands.replies import Reply, error
 from bot.domain.events import Actor, Command, Place
 
 log = logging.getLogger(__name__)
 
-COMMAND_NAMES = ("quiz", "answer", "streak", "leaderboard", "topics", "qotd", "help")
+COMMAND_NAMES = ("quiz", "answer", "streak", "leaderboard", "topics", "qotd", "help", "privacy")
 COMMAND_PATTERN = re.compile(r"^/(" + "|".join(COMMAND_NAMES) + r")$")
 NOT_A_MEMBER = (
     "I'm not a member of this private channel, so I can't post the question of the day here. "
@@ -97,7 +98,7 @@ async def join_for_setup(client: AsyncWebClient, channel: str) -> Reply | None:
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Listen for the seven slash commands."""
+    """Listen for the eight slash commands."""
 
     async def replies_for(body: dict[str, Any], client: AsyncWebClient) -> list[Reply]:
         actor = await deps.users.actor(
@@ -110,7 +111,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
             refusal = await join_for_setup(client, channel)
             if refusal is not None:
                 return [refusal]
-        return await guarded(deps.core.handle_command(command), f"/{command.name}")
+        replies = await guarded(deps.core.handle_command(command), f"/{command.name}")
+        return await send_files(client, actor.user_id, replies)
 
     async def deliver_late(task: asyncio.Task[list[Reply]], respond: AsyncRespond) -> None:
         await respond_all(deps.respond(respond), payloads(await task))

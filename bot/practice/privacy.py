@@ -55,7 +55,7 @@ class PrivacyService:
         nonce = self.rng.randrange(1, 2**53)
         await store_privacy.save_request(self.store, actor.platform, actor.team_id, actor.user_id, target, nonce,
                                          self.clock.now())
-        whose = "your" if target == actor.user_id else f"<@{target}>'s"
+        whose = "your" if target == actor.user_id else "that member's"
         return Reply(text=f"This deletes all of {whose} data in every team on this platform: profile and settings, "
                           "grades, leaderboard totals, streaks, review cards, private quizzes. It cannot be undone. "
                           f"Press the button within {CONFIRM_WINDOW.seconds // 60} minutes to go ahead.",
@@ -79,7 +79,7 @@ class PrivacyService:
         else:
             log.info("privacy: a user deleted their data on %s", actor.platform)
         total = sum(counts.values())
-        whose = "Your" if target == actor.user_id else f"<@{target}>'s"
+        whose = "Your" if target == actor.user_id else "That member's"
         return Reply(text=f"{whose} data is deleted: {total} rows ({store_privacy.summary(counts)}). Boards are "
                           "recounted without them. Using the bot again starts a new, empty profile.",
                      title="Data deleted", private=True, replace=True)
