@@ -65,6 +65,7 @@ def test_every_table_with_a_user_column_is_registered(db_path: Path, core: Core)
     for c in USER_TABLES:
         columns = [r[1] for r in query(db_path, f"SELECT * FROM pragma_table_info('{c.table}')")]
         assert c.column in columns and "platform" in columns, c
+        assert c.team_scoped == ("team_id" in columns), c
 
 
 async def test_export_holds_every_row_field_by_field(db_path: Path, core: Core) -> None:
@@ -153,6 +154,22 @@ async def test_admin_deletes_for_a_member_and_the_log_names_nobody(db_path: Path
     logged = [r.getMessage() for r in caplog.records if "privacy" in r.getMessage()]
     assert logged == ["privacy: an admin deleted a member's data on test"]
     assert not any("bob" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_admin_reaches_only_their_own_team(db_path: Path, core: Core) -> None:
+    elsewhere = make_actor("bob", team="T2")
+    await practise(core, BOB, ["good"])
+    await practise(core, elsewhere, ["easy"])
+    done = await press(core, ADMIN, "erase", erase_nonce(await run(core, ADMIN, "privacy delete <@bob>")))
+    assert "That member's data in this team is deleted" in done[0].text and "another team" in done[0].text
+    assert query(db_path, "SELECT DISTINCT team_id FROM grades WHERE user_id = 'bob'") == [("T2",)]
+    assert query(db_path, "SELECT DISTINCT team_id FROM scores WHERE user_id = 'bob'") == [("T2",)]
+    assert scalar(db_path, "SELECT COUNT(*) FROM users WHERE user_id = 'bob'") == 1
+    assert scalar(db_path, "SELECT COUNT(*) FROM erasures") == 0
+    assert_boards_consistent(db_path)
+    # bob himself deletes everything, in every team
+    done = await press(core, elsewhere, "erase", erase_nonce(await run(core, elsewhere, "privacy delete")))
+    assert all(n == 0 for n in user_rows(db_path, "bob").values())
 
 
 async def test_confirmation_expires(core: Core, clock) -> None:

@@ -55,8 +55,9 @@ class PrivacyService:
         nonce = self.rng.randrange(1, 2**53)
         await store_privacy.save_request(self.store, actor.platform, actor.team_id, actor.user_id, target, nonce,
                                          self.clock.now())
+        where = "in every team on this platform" if target == actor.user_id else "in this team"
         whose = "your" if target == actor.user_id else "that member's"
-        return Reply(text=f"This deletes all of {whose} data in every team on this platform: profile and settings, "
+        return Reply(text=f"This deletes all of {whose} data {where}: profile and settings, "
                           "grades, leaderboard totals, streaks, review cards, private quizzes. It cannot be undone. "
                           f"Press the button within {CONFIRM_WINDOW.seconds // 60} minutes to go ahead.",
                      title="Delete data?", buttons=(Button("erase", nonce),), private=True)
@@ -67,21 +68,28 @@ class PrivacyService:
         if request is None:
             return error("That confirmation is not pending any more (already used, or replaced by a newer "
                          "`/privacy delete`). Run `/privacy delete` again.")
-        target, _, created = request
+        target, team, created = request
         now = self.clock.now()
         if now - parse_iso(created) > CONFIRM_WINDOW:
             return error("That confirmation expired. Run `/privacy delete` again if you still want it.")
         if target != actor.user_id and not actor.is_admin:
             return error(ADMINS_ONLY)
-        counts = await store_privacy.delete_user(self.store, actor.platform, target, now)
+        # An admin acts for a member of their own team only: that member's rows elsewhere are not theirs to delete.
+        counts = await store_privacy.delete_user(self.store, actor.platform, target, now,
+                                                 None if target == actor.user_id else team)
         if target != actor.user_id:
             log.info("privacy: an admin deleted a member's data on %s", actor.platform)  # no ids, no content
         else:
             log.info("privacy: a user deleted their data on %s", actor.platform)
         total = sum(counts.values())
-        whose = "Your" if target == actor.user_id else "That member's"
-        return Reply(text=f"{whose} data is deleted: {total} rows ({store_privacy.summary(counts)}). Boards are "
-                          "recounted without them. Using the bot again starts a new, empty profile.",
+        if target == actor.user_id:
+            what = "Your data"
+        else:
+            what = "That member's data" if counts.get("users") else "That member's data in this team"
+        after = " Using the bot again starts a new, empty profile." if counts.get("users") else \
+            " They still have data in another team, which only they can delete."
+        return Reply(text=f"{what} is deleted: {total} rows ({store_privacy.summary(counts)}). Boards are "
+                          f"recounted without them.{after}",
                      title="Data deleted", private=True, replace=True)
 
     async def set_hidden(self, actor: Actor, hidden: bool) -> Reply:

@@ -25,17 +25,18 @@ class UserColumn:
     table: str
     column: str
     action: Literal["delete", "blank"] = "delete"
+    team_scoped: bool = True  # the table has a team_id column (an admin's delete reaches only their team)
 
 
 USER_TABLES: tuple[UserColumn, ...] = (
-    UserColumn("users", "user_id"),
+    UserColumn("users", "user_id", team_scoped=False),
     UserColumn("grades", "user_id"),  # before posts: a grade references its post
     UserColumn("posts", "user_id"),  # private /quiz draws; a question of the day has no user
-    UserColumn("user_seen", "user_id"),
+    UserColumn("user_seen", "user_id", team_scoped=False),
     UserColumn("scores", "user_id"),
     UserColumn("practice_days", "user_id"),
     UserColumn("streaks", "user_id"),
-    UserColumn("review_cards", "user_id"),
+    UserColumn("review_cards", "user_id", team_scoped=False),
     UserColumn("team_admins", "user_id"),
     UserColumn("privacy_requests", "requester_id"),
     UserColumn("privacy_requests", "target_id"),
@@ -73,47 +74,67 @@ async def export_user(store: Store, platform: str, user_id: str) -> dict[str, li
     return out
 
 
-async def delete_user(store: Store, platform: str, user_id: str, now: datetime) -> dict[str, int]:
+async def delete_user(store: Store, platform: str, user_id: str, now: datetime,
+                      team_id: str | None = None) -> dict[str, int]:
     """Delete (or blank) every registered row about the user in one transaction; returns rows per table.
 
-    The user's leaderboard totals go, and the score-level histogram loses them, so every other player's rank
-    (counted from it) stays right. An erasure digest is kept until the user's next visit.
+    With `team_id` (an admin acting for a member) only that team's rows go, and the user's own rows (profile,
+    served questions, review cards) only when nothing of them is left in another team. The user's leaderboard
+    totals go, and the score-level histogram loses them, so every other player's rank (counted from it) stays
+    right. When the profile goes, an erasure digest is kept until the user's next visit.
     """
+    team_sql, team_args = (" AND team_id = ?", (team_id,)) if team_id is not None else ("", ())
     counts: dict[str, int] = {}
     async with store.write() as db:
         cur = await db.execute(
-            "SELECT team_id, period, points FROM scores WHERE platform = ? AND user_id = ?", (platform, user_id)
+            f"SELECT team_id, period, points FROM scores WHERE platform = ? AND user_id = ?{team_sql}",
+            (platform, user_id, *team_args),
         )
-        levels = [tuple(r) for r in await cur.fetchall()]
+        levels = [(platform, *tuple(r)) for r in await cur.fetchall()]
         await db.executemany(
             "UPDATE score_levels SET users = users - 1 WHERE platform = ? AND team_id = ? AND period = ? "
-            "AND points = ?",
-            [(platform, *level) for level in levels],
+            "AND points = ?", levels,
         )
         await db.executemany(
             "DELETE FROM score_levels WHERE platform = ? AND team_id = ? AND period = ? AND points = ? "
-            "AND users <= 0",
-            [(platform, *level) for level in levels],
+            "AND users <= 0", levels,
         )
-        for entry in USER_TABLES:
+        for entry in sorted(USER_TABLES, key=lambda c: not c.team_scoped):  # stable: grades before posts
+            if not entry.team_scoped and team_id is not None and await _left_elsewhere(db, platform, user_id):
+                continue
+            scope, args = (team_sql, team_args) if entry.team_scoped else ("", ())
             if entry.action == "delete":
                 cur = await db.execute(
-                    f"DELETE FROM {entry.table} WHERE platform = ? AND {entry.column} = ?", (platform, user_id)
+                    f"DELETE FROM {entry.table} WHERE platform = ? AND {entry.column} = ?{scope}",
+                    (platform, user_id, *args),
                 )
             else:
                 # created_by is NOT NULL: a schedule stays, without its author ('')
                 cur = await db.execute(
-                    f"UPDATE {entry.table} SET {entry.column} = ? WHERE platform = ? AND {entry.column} = ?",
-                    ("" if entry.table == "schedules" else None, platform, user_id),
+                    f"UPDATE {entry.table} SET {entry.column} = ? WHERE platform = ? AND {entry.column} = ?{scope}",
+                    ("" if entry.table == "schedules" else None, platform, user_id, *args),
                 )
             if cur.rowcount:
                 counts[entry.table] = counts.get(entry.table, 0) + cur.rowcount
-        await db.execute(
-            "INSERT INTO erasures (digest, erased_at) VALUES (?, ?) ON CONFLICT (digest) DO UPDATE SET "
-            "erased_at = excluded.erased_at",
-            (erasure_digest(platform, user_id), iso(now)),
-        )
+        if counts.get("users"):
+            await db.execute(
+                "INSERT INTO erasures (digest, erased_at) VALUES (?, ?) ON CONFLICT (digest) DO UPDATE SET "
+                "erased_at = excluded.erased_at",
+                (erasure_digest(platform, user_id), iso(now)),
+            )
     return counts
+
+
+async def _left_elsewhere(db: Any, platform: str, user_id: str) -> bool:
+    """Whether the user still has team rows (in another team) after a team-scoped delete."""
+    for entry in USER_TABLES:
+        if entry.team_scoped and entry.action == "delete":
+            cur = await db.execute(
+                f"SELECT 1 FROM {entry.table} WHERE platform = ? AND {entry.column} = ? LIMIT 1", (platform, user_id)
+            )
+            if await cur.fetchone() is not None:
+                return True
+    return False
 
 
 async def take_erasure(store: Store, platform: str, user_id: str) -> str | None:
