@@ -69,7 +69,7 @@ async def export_user(store: Store, platform: str, user_id: str) -> dict[str, li
         rows = await store.fetchall(
             f"SELECT * FROM {table} WHERE platform = ? AND ({where})", (platform, *[user_id] * len(columns))
         )
-        records = [dict(zip(r.keys(), tuple(r), strict=True)) for r in rows]
+        records = [dict(r) for r in rows]  # sqlite3.Row and asyncpg.Record both map names to values
         out[table] = sorted(records, key=lambda d: tuple(str(v) for v in d.values()))
     return out
 
