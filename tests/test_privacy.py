@@ -206,3 +206,16 @@ async def test_privacy_arguments_get_clear_errors(core: Core) -> None:
     assert "export" in (await run(core, ALICE, "privacy"))[-1].text
     assert (await run(core, ALICE, "privacy export <@bob>"))[-1].is_error
     assert (await run(core, ALICE, "leaderboard hide month"))[-1].is_error
+
+
+async def test_the_weekly_board_post_leaves_hidden_players_out(core: Core, clock, outbound) -> None:
+    from datetime import UTC, datetime
+
+    await run(core, ADMIN, "qotd setup 09:00 Europe/Berlin weekly=on")
+    await practise(core, ALICE, ["good", "good"])
+    await practise(core, BOB, ["good"])
+    await run(core, ALICE, "leaderboard hide")
+    clock.set(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))  # Monday 09:30 in Berlin
+    await core.tick()
+    [board] = [p for p in outbound.board_posts() if "Last week's leaderboard" in p.reply.text]
+    assert "🥇 Bob" in board.reply.text and "Alice" not in board.reply.text
