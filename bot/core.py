@@ -15,7 +15,9 @@ from bot.bank.model import DIFFICULTIES, TOPIC_TITLES, Question
 from bot.clock import Clock
 from bot.commands.args import (
     ArgumentError,
+    QotdSetupArgs,
     parse_leaderboard,
+    parse_privacy,
     parse_qotd_setup,
     parse_quiz,
     parse_streak,
@@ -26,11 +28,15 @@ from bot.domain.events import Actor, ButtonPress, Command, Place, Reaction
 from bot.domain.periods import local_date, local_midnight, month_key, week_key, week_start, zone
 from bot.domain.records import PostRow
 from bot.practice.grade_writer import GradeWriter
+from bot.practice.privacy import PrivacyService
 from bot.practice.service import PracticeService, Timezones, streak_line
 from bot.practice.streaks import as_of
+from bot.qotd.champions import ChampionService
 from bot.qotd.ports import Outbound
 from bot.qotd.service import QotdService, format_board
 from bot.store import boards
+from bot.store import champions as store_champions
+from bot.store import privacy as store_privacy
 from bot.store.aliases import apply_aliases
 from bot.store.store import DatabaseUnavailableError, Store
 from bot.suggestions.service import SUGGESTION_ACTIONS, SuggestionForm, SuggestionService
@@ -63,6 +69,8 @@ class Core:
         self.outbounds: dict[str, Outbound] = {}
         self.practice = PracticeService(store=store, bank=bank, clock=clock, writer=writer, rng=self.rng)
         self.qotd = QotdService(store=store, bank=bank, clock=clock, rng=self.rng, outbounds=self.outbounds)
+        self.privacy = PrivacyService(store=store, clock=clock, rng=self.rng)
+        self.champions = ChampionService(store=store, outbounds=self.outbounds)
         self._bank = bank
         self._registered: set[tuple[str, str, str, str, str | None]] = set()
         # A team's own questions (approved suggestions) join its draws, posts and /topics, never another team's.
@@ -161,6 +169,10 @@ class Core:
     async def tick(self) -> None:
         """The minutely scheduled work, then forgetting old event ids and a passive WAL checkpoint."""
         await self.qotd.tick()
+        try:
+            await self.champions.tick(self.clock.now())
+        except Exception:
+            log.exception("the tick's monthly champions failed")
         await self.store.prune_events(self.clock.now())
         await self.store.checkpoint()
 
@@ -199,19 +211,23 @@ class Core:
         handlers: dict[str, Callable[[Command], Awaitable[list[Reply]]]] = {
             "quiz": self._quiz, "answer": self._answer, "streak": self._streak, "leaderboard": self._leaderboard,
             "topics": self._topics, "qotd": self._qotd, "help": self._help, "suggest": self._suggest,
+            "privacy": self._privacy,
         }
         handler = handlers.get(command.name.lstrip("/").lower())
         if handler is None:
             return [error(f"Unknown command `/{command.name}`. Commands: " + ", ".join(f"/{n}" for n in handlers))]
-        await self._register(command.actor)
+        fresh = await self._register(command.actor)
         notice = await self.store.take_pending_notice(command.actor.platform, command.actor.user_id)
         try:
             replies = await handler(command)
         except ArgumentError as exc:
             replies = [error(str(exc))]
-        return [info(notice), *replies] if notice else replies
+        notices = [info(n) for n in (fresh, notice) if n]
+        return [*notices, *replies]
 
     async def _button(self, press: ButtonPress) -> list[Reply]:
+        if press.action == "erase":
+            return [await self._erase(press)]
         if press.action in SUGGESTION_ACTIONS:  # these buttons carry a suggestion id, not a post id
             if not press.actor.team_id:
                 return [error(NOT_AVAILABLE)]
@@ -226,7 +242,11 @@ class Core:
             return [error(NOT_AVAILABLE)]
         if post.platform == press.actor.platform and post.team_id != press.actor.team_id:
             return [error(OTHER_TEAM)]
-        await self._register(press.actor)
+        fresh = await self._register(press.actor)
+        replies = await self._press(press, post)
+        return [info(fresh), *replies] if fresh else replies
+
+    async def _press(self, press: ButtonPress, post: PostRow) -> list[Reply]:
         checked = await self.practice.check_access(press.actor, post)
         if isinstance(checked, Reply):
             return [checked]
@@ -249,25 +269,35 @@ class Core:
         post = await self.store.post_by_message(reaction.actor.platform, reaction.message_id)
         if post is None:
             return []
-        await self._register(reaction.actor)
+        fresh = await self._register(reaction.actor)
         checked = await self.practice.check_access(reaction.actor, post)
-        if isinstance(checked, Reply):
-            return [checked]
-        return [self.practice.reveal(*checked)]
+        replies = [checked] if isinstance(checked, Reply) else [self.practice.reveal(*checked)]
+        return [info(fresh), *replies] if fresh else replies
+
+    async def _erase(self, press: ButtonPress) -> Reply:
+        """The `/privacy delete` confirm button; the deleted user's next event registers a new profile."""
+        reply = await self.privacy.confirm(press.actor, press.post_id)
+        if not reply.is_error:
+            self._registered.clear()  # whoever was deleted is written again (and told) on their next event
+        return reply
 
     # --- commands ---------------------------------------------------------------------------------
 
-    async def _register(self, actor: Actor) -> None:
-        """Create or refresh the team and user rows; skipped when nothing changed since this process last wrote them."""
+    async def _register(self, actor: Actor) -> str | None:
+        """Create or refresh the team and user rows; skipped when nothing changed since this process last wrote them.
+
+        Returns a notice when this is a new profile after the user deleted their data."""
         key = (actor.platform, actor.team_id, actor.user_id, actor.display_name, actor.platform_timezone)
         if key in self._registered:
-            return
+            return None
+        fresh = await self.privacy.new_profile_notice(actor)
         now = self.clock.now()
         await self.store.ensure_team(actor.platform, actor.team_id, now)
         await self.store.ensure_user(actor.platform, actor.user_id, actor.display_name, now, actor.platform_timezone)
         if len(self._registered) > 100_000:
             self._registered.clear()
         self._registered.add(key)
+        return fresh
 
     async def _zones(self, actor: Actor) -> Timezones:
         settings = await self.store.user_settings(actor.platform, actor.user_id)
@@ -315,6 +345,8 @@ class Core:
     async def _leaderboard(self, command: Command) -> list[Reply]:
         args = parse_leaderboard(command.args)
         actor = command.actor
+        if args.visibility:
+            return [await self.privacy.set_hidden(actor, args.visibility == "hide")]
         team_tz = await self.store.team_timezone(actor.platform, actor.team_id) or "UTC"
         now = self.clock.now()
         labels = {"week": "This week", "month": "This month", "all": "All time"}
@@ -330,6 +362,11 @@ class Core:
         else:
             period = {"week": week_key(now, team_tz), "month": month_key(now, team_tz), "all": "all"}[args.period]
             board = await boards.period_board(self.store, actor.platform, actor.team_id, period, actor.user_id)
+        if await store_privacy.is_hidden(self.store, actor.platform, actor.user_id):
+            # Hidden: the public board leaves them out; their own rank comes privately.
+            mine = f"You are hidden from the boards (`/leaderboard show` undoes it). Your rank: #{board.me.rank} " \
+                f"with {board.me.points:g} pts." if board.me else "You are hidden from the boards and not ranked yet."
+            return [info(format_board(board.top, None, f"🏆 {title}"), private=False), info(mine)]
         return [info(format_board(board.top, board.me, f"🏆 {title}"), private=False)]
 
     async def _topics(self, command: Command) -> list[Reply]:
@@ -362,7 +399,11 @@ class Core:
         if not (actor.is_admin or await self.store.is_listed_admin(actor.platform, actor.team_id, actor.user_id)):
             return [error(ADMIN_ONLY)]
         if action == "setup":
-            return [await self.qotd.setup(actor, command.place, parse_qotd_setup(rest))]
+            args = parse_qotd_setup(rest)
+            reply = await self.qotd.setup(actor, command.place, args)
+            if "champion" not in args.given or reply.is_error:
+                return [reply]
+            return [reply, await self._setup_champion(command.place, args)]
         if action == "reload":
             return [await self._reload_reply()]
         if action == "status":
@@ -370,6 +411,22 @@ class Core:
         if action == "now":
             return [await self.qotd.post_now(command.place)]
         return [await self.qotd.set_paused(command.place, action == "pause")]
+
+    async def _setup_champion(self, place: Place, args: QotdSetupArgs) -> Reply:
+        """`/qotd setup champion=ROLE`: saved on the schedule, with what the bot still needs to move it."""
+        target = replace(place, channel_id=args.channel_id) if args.channel_id else place
+        if not args.champion:
+            await store_champions.set_champion(self.store, target, None)
+            return info("Monthly champion role turned off for this channel.")
+        await store_champions.set_champion(self.store, target, args.champion)
+        problem = await self.champions.problem(target, args.champion)
+        if problem:
+            return error(f"Champion role saved, but I can't move it yet: {problem}")
+        return info("Monthly champion: on the first day of each month (in the team's timezone) the role moves to "
+                    "last month's top scorer, with a post here.")
+
+    async def _privacy(self, command: Command) -> list[Reply]:
+        return [await self.privacy.run(command.actor, parse_privacy(command.args))]
 
     async def home_summary(self, actor: Actor) -> Reply:
         """The user's dashboard: streak and freezes, due reviews, this week's rank, per-topic progress."""

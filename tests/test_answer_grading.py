@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -108,24 +106,6 @@ def test_deterministic() -> None:
     point = q("Gradients accumulate unless zeroed", "model.eval() disables dropout")
     text = "Gradients accumulate in .grad unless you zero them; eval mode turns dropout off."
     assert G.grade_sync(point, text) == G.grade_sync(point, text)
-
-
-def test_p99_under_20ms_for_300_words() -> None:
-    point = q("Logistic regression minimises log loss, so every point influences the fit",
-              "The SVM minimises hinge loss, so only support vectors on or inside the margin shape the boundary",
-              "Logistic regression outputs probabilities; SVM scores need Platt scaling to become probabilities",
-              "SVMs pair naturally with kernels for non-linear boundaries",
-              "Kernel SVMs scale roughly O(n^2) to O(n^3) and struggle beyond about 100k samples",
-              "Both are sensitive to feature scale and use C as inverse regularization strength in scikit-learn")
-    words = ["Logistic", "regression", "uses", "cross", "entropy", "and", "the", "support", "vector", "machine", "a", "hinge", "loss", "with", "margins", "kernels", "probabilities", "Platt", "scaling", "regularisation", "strength", "standardise", "features", "quickly"]
-    text = " ".join((words * 30)[:300])
-    times = []
-    for _ in range(200):
-        t0 = time.perf_counter()
-        G.grade_sync(point, text)
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    assert times[int(len(times) * 0.99)] < 20.0, statistics.median(times)
 
 
 def test_package_imports_no_chat_platform() -> None:

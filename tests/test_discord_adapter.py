@@ -188,6 +188,7 @@ async def test_startup_logs_in_syncs_commands_and_asks_no_privileged_intents(
         "answer",
         "help",
         "leaderboard",
+        "privacy",
         "qotd",
         "quiz",
         "streak",
@@ -210,6 +211,7 @@ async def test_startup_logs_in_syncs_commands_and_asks_no_privileged_intents(
         "thread",
         "mention",
         "channel",
+        "champion",
     ]
     quiz = {o["name"]: o for o in fake.command_schema("quiz")["options"]}
     assert quiz["topic"]["autocomplete"] is True

@@ -66,3 +66,11 @@ class ConsoleOutbound:
                 message_id = str(entry["message_id"])
                 return PostedMessage(message_id=message_id, thread_id=message_id)
         return None
+
+    async def champion_problem(self, place: Place, champion: str) -> str | None:
+        return None  # the playground has no permissions to miss
+
+    async def move_champion(self, place: Place, champion: str, previous: str | None, winner: str) -> None:
+        self._record({"kind": "champion", "channel": place.channel_id, "message_id": None, "key": None,
+                      "text": f"{champion}:{previous or ''}:{winner}"})
+        self.out.write(f"\n[roles] @{champion} moves to {winner}" + (f" (from {previous})" if previous else "") + "\n")

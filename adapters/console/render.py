@@ -21,7 +21,8 @@ def render_reply(reply: Reply) -> str:
         if card.footer:
             parts.append(f"-- {card.footer}")
     if reply.buttons:
-        parts.append("> " + "  ".join(f"[{b.action}]" for b in reply.buttons))
+        words = ["confirm" if b.action == "erase" else b.action for b in reply.buttons]
+        parts.append("> " + "  ".join(f"[{w}]" for w in words))
     prefix = "(only you) " if reply.private else ""
     text = "\n".join(parts)
     return f"{prefix}{text}" if not reply.title else f"{prefix}\n{text}" if prefix else text

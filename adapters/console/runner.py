@@ -30,7 +30,8 @@ async def run_console(database: Path, *, extra_packs: tuple[Path, ...] = (), sta
     interactive = stdin.isatty()
     log_path = channel_log or database.with_suffix(".console-channel.jsonl")
     async with open_core(database=database, clock=clock, extra_packs=extra_packs, bank_paths=bank_paths) as core:
-        session = ConsoleSession(core, clock, out, ConsoleOutbound(out, log_path))
+        session = ConsoleSession(core, clock, out, ConsoleOutbound(out, log_path),
+                                 export_dir=database.parent / "exports")
         out.write(BANNER)
         await core.tick()
         loop = asyncio.get_running_loop()

@@ -3,15 +3,20 @@
 Commands are the slash commands every platform has (`/quiz pytorch hard`, `/streak`, `/qotd setup ...`), the
 buttons as words (`reveal`, `hint`, `skip`, `again`, `hard`, `good`, `easy`, `next`), and console extras:
 `/suggest TOPIC DIFFICULTY PROMPT | ANSWER` proposes a question, and after `/qotd suggestions` the words
-`approve` and `reject [reason]` act on the first suggestion shown; `/as NAME [admin]` switches user, `/clock +1d` moves time forward (the question of the day and streaks move
-with it), `/react` reacts 👀 to the latest question of the day, `/quit` ends.
+`approve` and `reject [reason]` act on the first suggestion shown; `/as NAME [admin]` switches user, `/clock +1d`
+moves time forward (the question of the day and streaks move with it), `/react` reacts 👀 to the latest question
+of the day, `confirm` presses the confirm button of a `/privacy delete`, `/quit` ends. A `/privacy export` file
+is written to the export folder and its path printed.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
 from adapters.console.lines import CLOCK_USAGE, ClockStepError, describe_step, parse_clock_step, split_words
@@ -32,7 +37,7 @@ CLOCK_DETAIL = timedelta(days=7)
 log = logging.getLogger(__name__)
 CONSOLE_HELP = """Console extras: /as NAME [admin] (switch user), /clock +30m|+2h|+1d|+1w (move time, at most +3650d), \
 /react (👀 on today's question), /quit. Buttons: type reveal, hint, skip, again, hard, good, easy, next; \
-after /qotd suggestions, approve or reject [reason] (the first suggestion shown)."""
+after /qotd suggestions, approve or reject [reason] (the first suggestion shown); confirm (a /privacy delete)."""
 
 
 @dataclass
@@ -44,7 +49,8 @@ class ConsoleUser:
 class ConsoleSession:
     """Turns lines of text into core events and prints the replies."""
 
-    def __init__(self, core: Core, clock: ManualClock, out: TextIO, outbound: ConsoleOutbound) -> None:
+    def __init__(self, core: Core, clock: ManualClock, out: TextIO, outbound: ConsoleOutbound,
+                 export_dir: Path | None = None) -> None:
         self.core = core
         self.clock = clock
         self.out = out
@@ -52,6 +58,8 @@ class ConsoleSession:
         self.place = Place(PLATFORM, TEAM, CHANNEL)
         self._last_post: dict[str, int] = {}
         self._first_suggestion: dict[str, int] = {}  # per user: the first suggestion the last queue showed
+        self._confirm: dict[str, int] = {}  # user -> the nonce of their pending /privacy delete button
+        self.export_dir = export_dir or Path(tempfile.gettempdir()) / "mlq-exports"
         core.register_outbound(outbound)
         self.outbound = outbound
 
@@ -65,12 +73,24 @@ class ConsoleSession:
         first_suggestion = None
         for reply in replies:
             self.say(render_reply(reply))
+            if reply.file is not None:
+                self.say(f"📎 Saved to {self._save(reply.file.filename, reply.file.data)}")
             if reply.buttons and reply.buttons[0].action in SUGGESTION_ACTIONS:
                 first_suggestion = first_suggestion or reply.buttons[0].post_id  # a suggestion id, not a post
+            elif reply.buttons and reply.buttons[0].action == "erase":
+                self._confirm[self.user.name] = reply.buttons[0].post_id
             elif reply.buttons:
                 self._last_post[self.user.name] = reply.buttons[0].post_id
         if first_suggestion is not None:
             self._first_suggestion[self.user.name] = first_suggestion
+
+    def _save(self, filename: str, data: bytes) -> Path:
+        """Write an export privately (mode 0600, like the database) and return its path."""
+        self.export_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self.export_dir / re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+        path.touch(mode=0o600)
+        path.write_bytes(data)
+        return path
 
     async def handle_line(self, line: str) -> bool:
         """Process one line; False when the session should end."""
@@ -106,7 +126,9 @@ class ConsoleSession:
             self.show(await self.core.handle_command(Command(self.actor(), self.place, head[1:], args)))
         elif head in SUGGESTION_ACTIONS:
             await self._decide(head, args)
-        elif head in BUTTON_LABELS and head not in SUGGESTION_ACTIONS:
+        elif head == "confirm":
+            await self._confirm_delete()
+        elif head in BUTTON_LABELS and head not in SUGGESTION_ACTIONS and head != "erase":
             await self._press(head)
         else:
             self.say(f"Unknown input `{head}`. Type /help for commands. {CONSOLE_HELP}")
@@ -167,6 +189,13 @@ class ConsoleSession:
             return
         words = ("suggestions", verb, str(shown), *(reason if verb == "reject" else ()))
         self.show(await self.core.handle_command(Command(self.actor(), self.place, "qotd", words)))
+
+    async def _confirm_delete(self) -> None:
+        nonce = self._confirm.pop(self.user.name, None)
+        if nonce is None:
+            self.say("Nothing to confirm. `/privacy delete` asks first.")
+            return
+        self.show(await self.core.handle_button(ButtonPress(self.actor(), self.place, "erase", nonce)))
 
     async def _press(self, action: str) -> None:
         post_id = self._last_post.get(self.user.name)

@@ -31,6 +31,10 @@ PERIOD_CHOICES = [
     Choice(name="all time", value="all"),
 ]
 REVIEW_CHOICE = Choice(name="Review: questions due for you", value="review")
+VISIBILITY_CHOICES = [
+    Choice(name="hide me from every board", value="hide"),
+    Choice(name="show me on the boards again", value="show"),
+]
 
 
 class CommandHandler(Protocol):
@@ -165,16 +169,22 @@ async def streak(
 
 
 @app_commands.command(name="leaderboard", description="This server's leaderboard.")
-@app_commands.describe(period="week, month or all time", topic="Only this topic")
-@app_commands.choices(period=PERIOD_CHOICES)
+@app_commands.describe(
+    period="week, month or all time",
+    topic="Only this topic",
+    me="Hide yourself from every board (you still see your rank), or show yourself again",
+)
+@app_commands.choices(period=PERIOD_CHOICES, me=VISIBILITY_CHOICES)
 @app_commands.autocomplete(topic=board_topic_autocomplete)
 @app_commands.guild_only()
 async def leaderboard(
-    interaction: discord.Interaction[Any], period: str | None = None, topic: str | None = None
+    interaction: discord.Interaction[Any],
+    period: str | None = None,
+    topic: str | None = None,
+    me: str | None = None,
 ) -> None:
-    await _handler(interaction).run_command(
-        interaction, "leaderboard", option_words({"period": period, "topic": topic})
-    )
+    words = option_words({"period": period, "topic": topic})
+    await _handler(interaction).run_command(interaction, "leaderboard", (*words, me) if me else words)
 
 
 @app_commands.command(name="topics", description="The topics in the question bank.")
@@ -202,6 +212,23 @@ async def help_(interaction: discord.Interaction[Any]) -> None:
     await _handler(interaction).run_command(interaction, "help", ())
 
 
+privacy = app_commands.Group(
+    name="privacy", description="Your data: export it or delete it.", guild_only=True
+)
+
+
+@privacy.command(name="export", description="Everything the bot holds about you, as a JSON file (only you see it).")
+async def privacy_export(interaction: discord.Interaction[Any]) -> None:
+    await _handler(interaction).run_command(interaction, "privacy", ("export",))
+
+
+@privacy.command(name="delete", description="Delete everything the bot holds about you (asks to confirm).")
+@app_commands.describe(user="Admins: delete the data of a member who asked you to")
+async def privacy_delete(interaction: discord.Interaction[Any], user: discord.User | None = None) -> None:
+    words = ("delete", f"user={user.id}") if user is not None else ("delete",)
+    await _handler(interaction).run_command(interaction, "privacy", words)
+
+
 qotd = app_commands.Group(
     name="qotd",
     description="Question of the day for this server (admins).",
@@ -221,6 +248,7 @@ qotd = app_commands.Group(
     thread="Open a discussion thread on each post",
     mention="A role to ping with each post",
     channel="Where to post (default: this channel)",
+    champion="A role that moves to last month's top scorer on the 1st (needs Manage Roles)",
 )
 @app_commands.choices(difficulty=ANY_DIFFICULTY_CHOICES)
 @app_commands.autocomplete(tz=timezone_autocomplete, topics=topics_autocomplete)
@@ -235,6 +263,7 @@ async def qotd_setup(
     thread: bool | None = None,
     mention: discord.Role | None = None,
     channel: discord.TextChannel | None = None,
+    champion: discord.Role | None = None,
 ) -> None:
     target = channel.id if channel is not None else interaction.channel_id
     words = option_words(
@@ -248,6 +277,7 @@ async def qotd_setup(
             "thread": thread,
             "mention": mention.id if mention is not None else None,
             "channel": channel.id if channel is not None else None,
+            "champion": champion.id if champion is not None else None,
         }
     )
     await _handler(interaction).setup_qotd(
@@ -277,6 +307,7 @@ ALL_COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ..
     topics,
     suggest,
     help_,
+    privacy,
     qotd,
 )
 

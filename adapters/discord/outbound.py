@@ -26,6 +26,7 @@ from typing import Any, Literal
 import aiohttp
 import discord
 
+from adapters.discord.permissions import champion_role_problems
 from adapters.discord.render import Outgoing, render_reply
 from adapters.discord.translate import PLATFORM
 from bot.commands.replies import Reply
@@ -256,6 +257,28 @@ class DiscordOutbound:
             except (PlaceUnavailableError, TransientPostError) as exc:
                 log.info("cannot post the notice in the system channel: %s", exc)
         log.warning("could not tell the admins of guild %s: %s", place.team_id, text)
+
+    async def champion_problem(self, place: Place, champion: str) -> str | None:
+        """What the admin must change before the champion role can move (from the cached guild), or None."""
+        guild = self._client.get_guild(int(place.team_id)) if place.team_id else None
+        problems = champion_role_problems(guild, role_id_of(champion))
+        return "; ".join(problems) + "." if problems else None
+
+    async def move_champion(self, place: Place, champion: str, previous: str | None, winner: str) -> None:
+        """Take the role from last month's champion and give it to the new one (REST, audit-log reason)."""
+        problem = await self.champion_problem(place, champion)
+        if problem is not None:
+            raise PlaceUnavailableError(problem)
+        guild_id, role_id = int(place.team_id), role_id_of(champion)
+        assert role_id is not None
+        reason = "ML interview bot: monthly champion"
+        async with _mapped_errors(f"champion role {role_id} in guild {guild_id}"):
+            if previous and previous != winner:
+                await self._pacer.wait()
+                with contextlib.suppress(discord.NotFound):  # they left the server: nothing to take back
+                    await self._client.http.remove_role(guild_id, int(previous), role_id, reason=reason)
+            await self._pacer.wait()
+            await self._client.http.add_role(guild_id, int(winner), role_id, reason=reason)
 
 
 def _guild(place: Place) -> Any:

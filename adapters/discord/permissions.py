@@ -61,3 +61,26 @@ def mention_problem(role: discord.Role, permissions: discord.Permissions | None)
         f"Either turn on **Allow anyone to @mention this role** (Server Settings → Roles → {name}), "
         "or give my role **Mention @everyone, @here and All Roles**. The schedule is saved either way."
     )
+
+
+def champion_role_problems(guild: discord.Guild | None, role_id: int | None) -> list[str]:
+    """What stops the bot from giving `role_id` to members: Manage Roles, and its own top role above it."""
+    if guild is None or guild.me is None:
+        return ["I can't see this server's roles right now; try `/qotd setup champion=...` again in a minute."]
+    role = guild.get_role(role_id) if role_id is not None else None
+    if role is None:
+        return ["That champion role doesn't exist in this server (any more); pick another one."]
+    if role.is_default() or role.managed:
+        return [f"**@{discord.utils.escape_markdown(role.name)}** can't be given to members; pick an ordinary role."]
+    problems = []
+    perms = guild.me.guild_permissions
+    if not (perms.manage_roles or perms.administrator):
+        problems.append("give my role **Manage Roles** (Server Settings → Roles)")
+    top = guild.me.top_role
+    if role >= top:
+        problems.append(
+            f"drag my role **{discord.utils.escape_markdown(top.name)}** above "
+            f"**{discord.utils.escape_markdown(role.name)}** (Server Settings → Roles): Discord lets a bot give only "
+            "roles below its own"
+        )
+    return problems

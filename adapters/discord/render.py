@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from adapters.discord.views import build_view
 from bot.bank.model import Question
 from bot.bank.render.discord import CONTENT_LIMIT, discord_embeds, discord_text, escape_discord_mentions
 from bot.bank.render.question_card import question_body, question_title
-from bot.commands.replies import QuestionCard, Reply
+from bot.commands.replies import Attachment, QuestionCard, Reply
 
 ERROR_COLOR = 0xED4245
 CARD_CACHE_SIZE = 4096
@@ -26,6 +27,13 @@ class Outgoing:
     content: str | None = None
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
+    attachment: Attachment | None = None
+
+    def file(self) -> discord.File:
+        """The attachment as a fresh discord.File (each send reads its own buffer), or MISSING."""
+        if self.attachment is None:
+            return discord.utils.MISSING
+        return discord.File(io.BytesIO(self.attachment.data), filename=self.attachment.filename)
 
     def send_view(self) -> discord.ui.View:
         """The view for a *new* message: MISSING (no components key) when it has no buttons."""
@@ -92,4 +100,6 @@ def render_reply(reply: Reply, *, prefix: str | None = None) -> list[Outgoing]:
             out.insert(0, Outgoing(content=prefix))
     if reply.buttons:
         out[-1].view = build_view(reply.buttons)
+    if reply.file is not None:
+        out[-1].attachment = reply.file
     return out

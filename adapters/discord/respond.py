@@ -104,7 +104,8 @@ async def deliver(
                 await response.edit_message(content=out.content, embeds=out.embeds, view=out.edit_view())
             else:
                 await response.send_message(
-                    out.content, embeds=out.embeds, view=out.send_view(), ephemeral=part.private
+                    out.content, embeds=out.embeds, view=out.send_view(), ephemeral=part.private,
+                    file=out.file(),
                 )
         elif thinking:
             # The deferred "thinking" message is ephemeral: it takes the first private message, or a pointer
@@ -112,7 +113,10 @@ async def deliver(
             thinking = False
             if part.private:
                 await interaction.edit_original_response(
-                    content=out.content, embeds=out.embeds, view=out.edit_view()
+                    content=out.content,
+                    embeds=out.embeds,
+                    view=out.edit_view(),
+                    attachments=[out.file()] if out.attachment is not None else discord.utils.MISSING,
                 )
             else:
                 await interaction.edit_original_response(content=PUBLIC_AFTER_DEFER, embeds=[], view=None)
@@ -137,5 +141,6 @@ async def _follow_up(interaction: discord.Interaction[Any], out: Outgoing, *, pr
         embeds=out.embeds,
         view=out.send_view(),
         ephemeral=private,
+        file=out.file(),
         wait=True,
     )

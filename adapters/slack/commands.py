@@ -23,6 +23,7 @@ from adapters.slack.common import PLATFORM, error_code
 from adapters.slack.deadline import BUSY
 from adapters.slack.delivery import payloads, respond_all
 from adapters.slack.deps import Deps, guarded
+from adapters.slack.files import send_files
 from adapters.slack.identity import command_event_id, request_team
 from adapters.slack.suggest import open_form, suggestion_view
 from bot.commands.replies import Reply, error
@@ -30,7 +31,7 @@ from bot.domain.events import Actor, Command, Place
 
 log = logging.getLogger(__name__)
 
-COMMAND_NAMES = ("quiz", "answer", "streak", "leaderboard", "topics", "qotd", "help", "suggest")
+COMMAND_NAMES = ("quiz", "answer", "streak", "leaderboard", "topics", "qotd", "help", "suggest", "privacy")
 COMMAND_PATTERN = re.compile(r"^/(" + "|".join(COMMAND_NAMES) + r")$")
 NOT_A_MEMBER = (
     "I'm not a member of this private channel, so I can't post the question of the day here. "
@@ -113,7 +114,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
             refusal = await join_for_setup(client, channel)
             if refusal is not None:
                 return [refusal]
-        return await guarded(deps.core.handle_command(command), f"/{command.name}")
+        replies = await guarded(deps.core.handle_command(command), f"/{command.name}")
+        return await send_files(client, actor.user_id, replies)
 
     async def deliver_late(task: asyncio.Task[list[Reply]], respond: AsyncRespond) -> None:
         await respond_all(deps.respond(respond), payloads(await task))

@@ -29,6 +29,9 @@ BOT_SCOPES: tuple[str, ...] = (
     "channels:history",
     "groups:history",
     "channels:join",
+    "files:write",
+    "im:write",
+    "usergroups:write",
 )
 """Bot scopes requested on install; keep in step with manifest.yaml."""
 

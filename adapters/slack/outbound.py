@@ -214,3 +214,16 @@ class SlackOutbound:
     @staticmethod
     async def _history(client: AsyncWebClient, channel: str) -> Any:
         return await client.conversations_history(channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True)
+
+    async def champion_problem(self, place: Place, champion: str) -> str | None:
+        """A champion must be a user group (`@group`, sent as `<!subteam^S…>`); Slack checks the rest at the move."""
+        if not champion.startswith("S"):
+            return ("the champion is a user group: pick one with `champion=@group` (Slack lists them under "
+                    "People → User groups).")
+        return None
+
+    async def move_champion(self, place: Place, champion: str, previous: str | None, winner: str) -> None:
+        """Make the winner the user group's only member (usergroups.users.update, scope usergroups:write)."""
+        client = await self._client(place.team_id)
+        async with mapped_errors(f"usergroups.users.update of {champion}"):
+            await client.usergroups_users_update(usergroup=champion, users=winner)

@@ -152,12 +152,19 @@ def parse_quiz(words: tuple[str, ...] | list[str]) -> QuizArgs:
 class BoardArgs:
     period: str = "week"
     topic: str | None = None
+    visibility: str | None = None  # 'hide' or 'show' (`/leaderboard hide`)
 
 
 def parse_leaderboard(words: tuple[str, ...] | list[str]) -> BoardArgs:
     """`/leaderboard [week|month|all] [topic]`."""
     bare, options = _split(words)
     period, topic = "week", None
+    visibility = next((w.lower() for w in bare if w.lower() in ("hide", "show")), None)
+    bare = [w for w in bare if w.lower() not in ("hide", "show")]
+    if visibility:
+        if bare or options:
+            raise ArgumentError("`/leaderboard hide` and `/leaderboard show` take nothing else.")
+        return BoardArgs(visibility=visibility)
     values = [*bare, *(v for k, v in options.items() if k in ("period", "topic"))]
     for key in options:
         if key not in ("period", "topic"):
@@ -308,11 +315,12 @@ class QotdSetupArgs:
     admins: tuple[str, ...] | None = None
     channel_id: str | None = None
     weekly_board: bool | None = None
+    champion: str | None = None  # a role (Discord) or user group (Slack) id; '' turns it off
     given: frozenset[str] = field(default_factory=frozenset)
 
 
 _SETUP_KEYS = ("time", "tz", "timezone", "days", "topics", "topic", "difficulty", "reveal", "thread", "mention",
-               "role", "group", "admins", "channel", "weekly")
+               "role", "group", "admins", "channel", "weekly", "champion")
 
 
 def parse_qotd_setup(words: tuple[str, ...] | list[str]) -> QotdSetupArgs:
@@ -323,7 +331,7 @@ def parse_qotd_setup(words: tuple[str, ...] | list[str]) -> QotdSetupArgs:
     for key, value in options.items():
         if key not in _SETUP_KEYS:
             raise ArgumentError(f"Unknown setting `{key}`. Settings: time, tz, days, topics, difficulty, reveal, "
-                                "thread, mention, admins, channel, weekly.")
+                                "thread, mention, admins, channel, weekly, champion.")
         if key == "time":
             values["local_time"] = parse_time(value)
         elif key in ("tz", "timezone"):
@@ -348,6 +356,8 @@ def parse_qotd_setup(words: tuple[str, ...] | list[str]) -> QotdSetupArgs:
                 raise ArgumentError("`mention` takes a role (Discord) or a user group (Slack), not @channel, @here or "
                                     "@everyone. Use mention=off for no mention.")
             values["mention"] = mention
+        elif key == "champion":
+            values["champion"] = _mention_id(value) if value.lower() not in ("off", "none", "") else ""
         elif key == "admins":
             values["admins"] = tuple(a for a in (_mention_id(p).lstrip("@") for p in value.split(",")) if a)
         elif key == "channel":
@@ -379,3 +389,32 @@ def parse_qotd_setup(words: tuple[str, ...] | list[str]) -> QotdSetupArgs:
         values["topics"] = tuple(dict.fromkeys(topics))
     values["given"] = frozenset(values)
     return QotdSetupArgs(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyArgs:
+    action: str  # 'export' or 'delete'
+    target: str | None = None  # another user's id (admins only), from a mention or `user=ID`
+
+
+def parse_privacy(words: tuple[str, ...] | list[str]) -> PrivacyArgs:
+    """`/privacy export`, `/privacy delete`, `/privacy delete @user` (admins: delete for a user who asked)."""
+    bare, options = _split(words)
+    action = bare[0].lower() if bare else ""
+    if action not in ("export", "delete"):
+        raise ArgumentError("`/privacy export` sends you everything I hold about you as a JSON file; "
+                            "`/privacy delete` deletes it (after a confirmation).")
+    target = options.pop("user", None)
+    if options:
+        raise ArgumentError(f"Unknown option `{next(iter(options))}`. /privacy takes export or delete, and for "
+                            "admins a user.")
+    rest = bare[1:]
+    if rest:
+        target = rest[0]
+    if len(rest) > 1 or (target is not None and action != "delete"):
+        raise ArgumentError("Only `/privacy delete` takes a user (admins deleting for someone who asked).")
+    if target is not None:
+        target = re.sub(r"^<@!?|>$", "", target.strip()).split("|")[0].lstrip("@")
+        if not target:
+            raise ArgumentError("Name the user as a mention, e.g. `/privacy delete @ann`.")
+    return PrivacyArgs(action, target)

@@ -15,7 +15,11 @@ reviews it with `/qotd suggestions`, and approved ones join this team's question
 **Progress**
 • `/streak [timezone]` — your streak (days in a row with at least one grade) and freezes. \
 `/streak Europe/Berlin` sets your timezone; `/streak remind=3` nudges you 3 h before your midnight.
-• `/leaderboard [week|month|all] [topic]` — the team's top 10 and your rank.
+• `/leaderboard [week|month|all] [topic]` — the team's top 10 and your rank. `/leaderboard hide` takes you off \
+every board (you still see your own rank); `/leaderboard show` puts you back.
+
+**Your data**: `/privacy export` sends you everything the bot holds about you as a JSON file; `/privacy delete` \
+deletes it (after a confirmation).
 
 **Points**: easy 1, medium 2, hard 3 for Good or Easy; half for Hard; none for Again. Grading again changes \
 your grade, it never adds.
@@ -32,6 +36,7 @@ QOTD_HELP = """**/qotd setup** sets this channel's question of the day. Words in
 • `mention=ROLE` (Discord role / Slack user group) — who is pinged with the question
 • `admins=USER,USER` — people besides admins who may change the schedule
 • `weekly=on` — post last week's leaderboard on Mondays
+• `champion=ROLE` (Discord role / Slack user group) — on the 1st of each month it moves to last month's top scorer
 **/qotd now** posts today's question now; **/qotd pause** / **resume**; **/qotd status** lists the team's schedules;
 **/qotd suggestions** lists members' suggestions with Approve / Edit / Reject (`approve ID`, `reject ID reason`);
 **/qotd reload** re-reads the question packs (a broken pack is refused with its lint errors; the bank is kept).

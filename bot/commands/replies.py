@@ -26,6 +26,7 @@ BUTTON_LABELS: dict[str, str] = {
     "approve": "Approve",
     "edit": "Edit",
     "reject": "Reject",
+    "erase": "Yes, delete my data",
 }
 BUTTON_STYLES: dict[str, ButtonStyle] = {
     "reveal": "primary",
@@ -35,6 +36,7 @@ BUTTON_STYLES: dict[str, ButtonStyle] = {
     "next": "primary",
     "approve": "success",
     "reject": "danger",
+    "erase": "danger",
 }
 
 
@@ -91,6 +93,15 @@ class QuestionCard:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent privately with a reply (the `/privacy export` JSON)."""
+
+    filename: str
+    data: bytes
+    mime: str = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message: Markdown `text` and/or a question `card`, with buttons. Private replies only reach the actor.
 
@@ -107,6 +118,7 @@ class Reply:
     is_error: bool = False
     replace: bool = False
     dedupe_key: str | None = None
+    file: Attachment | None = None
 
 
 def error(text: str) -> Reply:

@@ -29,7 +29,7 @@ class Board:
 _BOARD_TOP = (
     "SELECT s.user_id, COALESCE(u.display_name, s.user_id), s.points, s.grades FROM scores s "
     "LEFT JOIN users u ON u.platform = s.platform AND u.user_id = s.user_id "
-    "WHERE s.platform = ? AND s.team_id = ? AND s.period = ? "
+    "WHERE s.platform = ? AND s.team_id = ? AND s.period = ? AND COALESCE(u.board_hidden, 0) = 0 "
     "ORDER BY s.points DESC, s.achieved_at ASC, s.user_id ASC LIMIT ?"
 )
 
@@ -59,7 +59,15 @@ async def period_board(store: Store, platform: str, team_id: str, period: str, u
                 "AND (achieved_at < ?5 OR (achieved_at = ?5 AND user_id < ?6)))",
                 (platform, team_id, period, mine[0], mine[1], user_id),
             )
-            me = BoardRow(int(ahead[0]) + 1 if ahead else 0, user_id, mine[3], mine[0], mine[2])
+            # Hidden players ahead are on no board (`/leaderboard hide`): they are few, so count them directly.
+            hidden = await store.fetchone(
+                "SELECT COUNT(*) FROM scores s JOIN users u ON u.platform = s.platform AND u.user_id = s.user_id "
+                "WHERE s.platform = ? AND s.team_id = ? AND s.period = ? AND u.board_hidden = 1 AND s.user_id <> ? "
+                "AND (s.points > ? OR (s.points = ? AND (s.achieved_at < ? OR (s.achieved_at = ? AND s.user_id < ?))))",
+                (platform, team_id, period, user_id, mine[0], mine[0], mine[1], mine[1], user_id),
+            )
+            rank = int(ahead[0]) + 1 - (int(hidden[0]) if hidden else 0) if ahead else 0
+            me = BoardRow(rank, user_id, mine[3], mine[0], mine[2])
     total = 0
     if with_total:
         count = await store.fetchone(
@@ -76,14 +84,20 @@ async def topic_board(
     """Per-topic board summed from the grades (covering index), ties broken by who got there first."""
     rows = await store.fetchall(
         "SELECT g.user_id, COALESCE(u.display_name, g.user_id), SUM(g.points) AS pts, COUNT(*), "
-        "MAX(g.graded_at) AS reached FROM grades g "
+        "MAX(g.graded_at) AS reached, COALESCE(u.board_hidden, 0) FROM grades g "
         "LEFT JOIN users u ON u.platform = g.platform AND u.user_id = g.user_id "
         "WHERE g.platform = ? AND g.team_id = ? AND g.topic = ? AND g.graded_at >= ? "
-        "GROUP BY g.user_id ORDER BY pts DESC, reached ASC, g.user_id ASC",
+        "GROUP BY g.user_id, u.display_name, u.board_hidden ORDER BY pts DESC, reached ASC, g.user_id ASC",
         (platform, team_id, topic, iso(since) if since else ""),
     )
-    ranked = [BoardRow(i + 1, r[0], r[1], r[2], r[3]) for i, r in enumerate(rows)]
-    me = next((row for row in ranked if row.user_id == user_id), None)
+    ranked: list[BoardRow] = []
+    me = None
+    for r in rows:
+        row = BoardRow(len(ranked) + 1, r[0], r[1], r[2], r[3])
+        if r[0] == user_id:
+            me = row
+        if not r[5]:  # a hidden player is on no board; they still see their own rank
+            ranked.append(row)
     return Board(ranked[:limit], me, len(ranked))
 
 

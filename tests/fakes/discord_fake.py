@@ -39,6 +39,7 @@ EMBED_LINKS = 1 << 14
 READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17  # "Mention @everyone, @here and All Roles"
 ADMINISTRATOR = 1 << 3
+MANAGE_ROLES = 1 << 28
 USE_APPLICATION_COMMANDS = 1 << 31
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
@@ -70,7 +71,7 @@ QUIET_ROLE_ID = 940000000000000003  # not mentionable (Discord's default for a n
 
 # Option types in application command payloads.
 OPTION_SUB_COMMAND, OPTION_GROUP = 1, 2
-OPTION_STRING, OPTION_INTEGER, OPTION_BOOLEAN, OPTION_CHANNEL, OPTION_ROLE = 3, 4, 5, 7, 8
+OPTION_STRING, OPTION_INTEGER, OPTION_BOOLEAN, OPTION_USER, OPTION_CHANNEL, OPTION_ROLE = 3, 4, 5, 6, 7, 8
 
 _DISCORD_EPOCH_MS = 1420070400000
 
@@ -104,6 +105,7 @@ class Message:
     nonce: str | None = None
     edits: int = 0
     pinged_roles: list[int] = field(default_factory=list)  # roles whose members Discord notified
+    files: dict[str, bytes] = field(default_factory=dict)  # attachments: filename -> content
 
     @property
     def ephemeral(self) -> bool:
@@ -170,6 +172,7 @@ class FakeDiscord:
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self.closed_dms: set[int] = set()
         self.refused_channels: dict[int, int] = {}
+        self.member_roles: dict[int, set[int]] = {}  # user id -> role ids given through the REST API
         self.invalid_bodies: list[tuple[str, str, list[str]]] = []  # requests answered 400 Invalid Form Body
         self.gateway_log: list[dict[str, Any]] = []  # frames the bot sent us (op, d)
         self.identifies = 0
@@ -555,6 +558,8 @@ class FakeDiscord:
             if spec[key]["type"] == OPTION_ROLE:
                 role = next(r for r in self.guild["roles"] if int(r["id"]) == int(value))
                 resolved.setdefault("roles", {})[str(value)] = role
+            elif spec[key]["type"] == OPTION_USER:
+                resolved.setdefault("users", {})[str(value)] = user_payload(int(value))
             elif spec[key]["type"] == OPTION_CHANNEL:
                 ch = self._channel_payload(int(value))
                 ch["permissions"] = str(ADMIN_PERMISSIONS)
@@ -764,6 +769,8 @@ class FakeDiscord:
             (r"/channels/(\d+)/messages/(\d+)/threads", "POST", self._start_thread),
             (r"/channels/(\d+)/messages/(\d+)/reactions/([^/]+)/@me", "PUT", self._add_reaction),
             (r"/users/@me/channels", "POST", self._open_dm),
+            (r"/guilds/(\d+)/members/(\d+)/roles/(\d+)", "PUT", self._add_member_role),
+            (r"/guilds/(\d+)/members/(\d+)/roles/(\d+)", "DELETE", self._remove_member_role),
         ]
 
     def _gateway_bot(self, _body: Any) -> tuple[int, Any, dict[str, str]]:
@@ -808,7 +815,7 @@ class FakeDiscord:
         if rec.callbacks:
             return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}, {}
         kind = body["type"]
-        data = body.get("data") or {}
+        data = dict(body.get("data") or {}, _files=body.get("_files") or {})
         channel_id = int(rec.payload["channel_id"])
         message: Message | None = None
         if kind in (4, 5):
@@ -973,6 +980,31 @@ class FakeDiscord:
         self.reactions.append((int(cid), int(mid), unquote(emoji)))
         return 204, None, {}
 
+    def _role_refusal(self, role_id: int) -> tuple[int, Any, dict[str, str]] | None:
+        """Discord's checks on a role edit: Manage Roles (or Administrator), and the role below the bot's top role."""
+        role = next((r for r in self.guild["roles"] if int(r["id"]) == role_id), None)
+        if role is None:
+            return 404, {"message": "Unknown Role", "code": 10011}, {}
+        mine = next(m for m in self.guild["members"] if m["user"]["id"] == str(BOT_ID))["roles"]
+        top = max((r["position"] for r in self.guild["roles"] if r["id"] in mine), default=0)
+        if not self.bot_guild_permissions() & (MANAGE_ROLES | ADMINISTRATOR) or role["position"] >= top:
+            return 403, {"message": "Missing Permissions", "code": 50013}, {}
+        return None
+
+    def _add_member_role(self, _body: Any, _gid: str, uid: str, rid: str) -> tuple[int, Any, dict[str, str]]:
+        refusal = self._role_refusal(int(rid))
+        if refusal is not None:
+            return refusal
+        self.member_roles.setdefault(int(uid), set()).add(int(rid))
+        return 204, None, {}
+
+    def _remove_member_role(self, _body: Any, _gid: str, uid: str, rid: str) -> tuple[int, Any, dict[str, str]]:
+        refusal = self._role_refusal(int(rid))
+        if refusal is not None:
+            return refusal
+        self.member_roles.get(int(uid), set()).discard(int(rid))
+        return 204, None, {}
+
     def _open_dm(self, body: Any) -> tuple[int, Any, dict[str, str]]:
         user_id = int(body["recipient_id"])
         channel_id = self.dm_channels.setdefault(user_id, self._new_id())
@@ -989,6 +1021,7 @@ class FakeDiscord:
             flags=body.get("flags") or 0,
             allowed_mentions=body.get("allowed_mentions"),
             interaction_token=token,
+            files=body.get("_files") or {},
         )
         self.messages[message.id] = message
         return message
@@ -1006,6 +1039,8 @@ class FakeDiscord:
                 )
         if "flags" in body and body["flags"] is not None:
             message.flags |= body["flags"]
+        if "_files" in body:
+            message.files = dict(body["_files"])
 
 
 # ----- payload builders -------------------------------------------------------------------------------------
@@ -1015,9 +1050,13 @@ def _decode_body(raw: bytes, content_type: str, request: web.Request) -> Any:
     if content_type == "application/json":
         return json.loads(raw)
     if content_type.startswith("multipart/"):
-        # discord.py sends files as multipart with the JSON under 'payload_json'
+        # discord.py sends files as multipart with the JSON under 'payload_json' and each file as 'files[N]'
         match = re.search(rb'name="payload_json"\r\n(?:[^\r\n]+\r\n)*\r\n(.*?)\r\n--', raw, re.S)
-        return json.loads(match.group(1)) if match else None
+        body = json.loads(match.group(1)) if match else None
+        files = re.findall(rb'name="files\[\d+\]"; filename="([^"]*)"\r\n(?:[^\r\n]+\r\n)*\r\n(.*?)\r\n--', raw, re.S)
+        if isinstance(body, dict) and files:
+            body["_files"] = {name.decode(): data for name, data in files}
+        return body
     return raw.decode(errors="replace")
 
 
@@ -1187,7 +1226,7 @@ def _build_options(
         choices = [c["value"] for c in spec[key].get("choices", [])]
         if choices and value not in choices:
             raise ValueError(f"{value!r} is not one of the choices {choices} of {key!r}")
-        if kind in (OPTION_ROLE, OPTION_CHANNEL):
+        if kind in (OPTION_ROLE, OPTION_CHANNEL, OPTION_USER):
             value = str(value)
         opts.append({"name": key, "type": kind, "value": value})
     if subcommand is not None:

@@ -18,6 +18,7 @@ import hmac
 import itertools
 import json
 import math
+import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -36,7 +37,7 @@ BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 GRANTED_SCOPES = frozenset({
     "commands", "chat:write", "reactions:read", "reactions:write", "users:read", "channels:read", "groups:read",
-    "channels:history", "groups:history", "channels:join",
+    "channels:history", "groups:history", "channels:join", "files:write", "im:write", "usergroups:write",
 })
 """What an install grants by default: the manifest's bot scopes (no chat:write.public)."""
 _ids = itertools.count(1)
@@ -100,6 +101,8 @@ class FakeSlack:
     hang: dict[str, float] = field(default_factory=dict)  # method (or 'response_url', or '*') → seconds to stall
     in_flight: int = 0  # requests being answered now (Web API and response_url)
     max_in_flight: int = 0
+    usergroups: dict[str, list[str]] = field(default_factory=dict)  # user group id → its users
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → filename, data, channel
 
     def __post_init__(self) -> None:
         self._last_post: dict[str, float] = {}  # channel → monotonic time of its last accepted chat.postMessage
@@ -118,6 +121,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/socket", self._websocket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         # Port 0 the first time; leaving and entering again comes back on the same port (an outage).
@@ -336,6 +340,51 @@ class FakeSlack:
             "enterprise": None,
             "is_enterprise_install": False,
         }
+
+    def _m_conversations_open(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if "im:write" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "im:write"}
+        user = str(body.get("users", ""))
+        return {"ok": True, "channel": {"id": f"D{user[1:]:0>10}"}}
+
+    def _m_usergroups_users_update(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if "usergroups:write" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "usergroups:write"}
+        group = str(body.get("usergroup"))
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        self.usergroups[group] = [u for u in str(body.get("users", "")).split(",") if u]
+        return {"ok": True, "usergroup": {"id": group, "users": self.usergroups[group]}}
+
+    def _m_files_getUploadURLExternal(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if "files:write" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "files:write"}
+        file_id = unique_id("F")
+        self.uploads[file_id] = {"filename": body.get("filename"), "length": int(body.get("length", 0)),
+                                 "data": None, "channel": None}
+        return {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{self._port}/upload/{file_id}"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="unknown upload")
+        upload["data"] = await request.read()
+        return web.Response(text=f"OK - {len(upload['data'])}")
+
+    def _m_files_completeUploadExternal(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        channel = str(body.get("channel_id") or "")
+        if channel and not re.fullmatch(r"[CGDZ][A-Z0-9]{8,}", channel):
+            # Slack takes conversation ids only here, never a user id (slackapi/bolt-js#2115)
+            return {"ok": False, "error": "invalid_arguments"}
+        files = _maybe_json(body.get("files"))
+        out = []
+        for f in files:
+            upload = self.uploads.get(f["id"])
+            if upload is None or upload["data"] is None:
+                return {"ok": False, "error": "invalid_arguments"}
+            upload["channel"] = body.get("channel_id")
+            out.append({"id": f["id"], "name": upload["filename"], "title": f.get("title")})
+        return {"ok": True, "files": out}
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.in_flight += 1
