@@ -105,6 +105,10 @@ class PracticeService:
         question = self.bank.by_id[question_id]
         return Reply(card=QuestionCard(question, post_id, heading=heading), buttons=question_buttons(post_id))
 
+    async def serve_question(self, actor: Actor, place: Place, question_id: str, heading: str | None = None) -> Reply:
+        """A private card for one given question (`/quiz ID`, or a fresh card for an answer to a stale one)."""
+        return await self._serve(actor, place, question_id, heading=heading)
+
     async def check_access(self, actor: Actor, post: PostRow | None) -> tuple[PostRow, Question] | Reply:
         """The post and its question if this actor may use its buttons, else a private refusal."""
         if post is None or post.platform != actor.platform:
