@@ -21,7 +21,9 @@ def render_reply(reply: Reply) -> str:
         if card.footer:
             parts.append(f"-- {card.footer}")
     if reply.buttons:
-        parts.append("> " + "  ".join(f"[{b.action}]" for b in reply.buttons))
+        parts.append("> " + "  ".join(f"[{b.action}]" + (" (suggested)" if b.marked else "") for b in reply.buttons))
+        if any(b.action == "answer" for b in reply.buttons):
+            parts.append("  (type `answer YOUR ANSWER` to answer in your own words)")
     prefix = "(only you) " if reply.private else ""
     text = "\n".join(parts)
     return f"{prefix}{text}" if not reply.title else f"{prefix}\n{text}" if prefix else text

@@ -73,7 +73,7 @@ def parse_custom_id(custom_id: str) -> tuple[str, int] | None:
 
 
 def question_buttons(post_id: int) -> tuple[Button, ...]:
-    return (Button("reveal", post_id), Button("answer", post_id), Button("hint", post_id), Button("skip", post_id))
+    return (Button("reveal", post_id), Button("hint", post_id), Button("skip", post_id), Button("answer", post_id))
 
 
 def grade_buttons(post_id: int, suggested: str | None = None) -> tuple[Button, ...]:

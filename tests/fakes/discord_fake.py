@@ -136,6 +136,7 @@ class InteractionRecord:
     source_message_id: int | None = None
     original_message_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
+    modal: dict[str, Any] | None = None  # the modal the bot answered with (callback type 9)
 
     @property
     def callback_type(self) -> int | None:
@@ -439,6 +440,36 @@ class FakeDiscord:
             in_dm=in_dm,
             interaction_id=interaction_id,
             token=token,
+        )
+
+    async def submit_modal(
+        self,
+        opened_by: InteractionRecord,
+        values: dict[str, str],
+        *,
+        user_id: int = MEMBER_ID,
+        interaction_id: int | None = None,
+    ) -> InteractionRecord:
+        """Submit the modal the bot opened in answer to `opened_by` (a button click) with these text values.
+
+        As Discord does: a MODAL_SUBMIT (type 5) with the modal's custom id, each text input in its action row
+        with its value, and the message the button was on.
+        """
+        modal = opened_by.modal
+        if modal is None:
+            raise AssertionError("the bot answered that interaction without a modal")
+        rows = []
+        for row in modal.get("components", []):
+            for item in row.get("components", []):
+                if item.get("type") == 4:
+                    rows.append({"type": 1, "components": [
+                        {"type": 4, "custom_id": item["custom_id"], "value": values.get(item["custom_id"], "")}]})
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        source = self.messages.get(opened_by.source_message_id) if opened_by.source_message_id else None
+        channel_id = int(opened_by.payload["channel_id"])
+        in_dm = channel_id in self.dm_channels.values()
+        return await self._interaction(
+            5, data, user_id, channel_id, None, message=source, in_dm=in_dm, interaction_id=interaction_id
         )
 
     async def redeliver(self, record: InteractionRecord) -> float:
@@ -790,6 +821,8 @@ class FakeDiscord:
         elif kind == 7 and rec.source_message_id is not None:
             message = self.messages[rec.source_message_id]
             self._apply_edit(message, data)
+        elif kind == 9:
+            rec.modal = data
         resp: dict[str, Any] = {
             "interaction": {
                 "id": iid,
