@@ -24,7 +24,8 @@ from adapters.slack.identity import click_event_id, in_direct_message, request_t
 from bot.commands.replies import CUSTOM_ID_PREFIX, error, parse_custom_id
 from bot.domain.events import ButtonPress, Place
 
-ACTION_PATTERN = re.compile(rf"^{CUSTOM_ID_PREFIX}:")
+ACTION_PATTERN = re.compile(rf"^{CUSTOM_ID_PREFIX}:(?!answer:)")
+"""Every button but Answer, which opens a modal (adapters/slack/answers.py)."""
 PROFILE_WAIT = 0.2
 """Seconds a click waits for the clicker's users.info profile before going on without it."""
 
