@@ -296,3 +296,14 @@ async def test_a_failing_llm_falls_back_to_the_built_in_checker_and_the_reply_sa
     assert "Covered 3 of 3 key points" in text and "sk-secret-9876" not in text
     assert len(requests) == 2  # one retry, then the fall-back
     assert query(db_path, "SELECT grader, fell_back, suggested_grade FROM typed_answers") == [("built-in", 1, "easy")]
+
+
+async def test_cards_show_their_id_and_quiz_id_opens_it_again(fake: FakeDiscord, bot: Any) -> None:
+    record = await fake.slash("quiz", {"topic": "pytorch", "difficulty": "medium"})
+    [drawn] = await fake.wait_answered(record)
+    assert drawn.embeds[-1]["footer"]["text"] == "ID pt-dropout-1"
+    reopened = await open_card(fake, "pt-dropout-1")
+    assert "pt-dropout-1" in reopened.embeds[0]["title"]
+    record = await fake.slash("quiz", {"id": "pt-dropout"})
+    [miss] = await fake.wait_answered(record)
+    assert miss.ephemeral and "no question with id `pt-dropout`" in miss.text() and "`pt-dropout-1`" in miss.text()

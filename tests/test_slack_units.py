@@ -126,7 +126,7 @@ def test_consecutive_replies_with_the_same_visibility_share_one_message() -> Non
     replies = [Reply(text="No reviews are due."), Reply(card=QuestionCard(QUESTION, 3), buttons=question_buttons(3)),
                Reply(text="Also this.", buttons=(Button("next", 3),))]
     [item] = payloads(replies)
-    assert [b["type"] for b in item["blocks"]] == ["section", "header", "section", "actions", "section", "actions"]
+    assert [b["type"] for b in item["blocks"]] == ["section", "header", "section", "context", "actions", "section", "actions"]
     assert "No reviews are due." in item["text"] and "Also this." in item["text"]
 
 
