@@ -20,7 +20,7 @@ from bot.clock import ManualClock
 from bot.commands.args import parse_quiz
 from bot.commands.replies import Reply
 from bot.core import Core
-from bot.practice.answer_grading import BuiltinGrader, Feedback
+from bot.practice.answer_grading import Feedback
 from bot.practice.answers import AnswerSubmission
 from tests.conftest import (
     MONDAY_MORNING,
@@ -34,6 +34,7 @@ from tests.conftest import (
     scalar,
     texts,
 )
+from tests.fakes.graders import CountingGrader
 
 BANK = """\
 pack: test
@@ -62,21 +63,6 @@ questions:
 STRONG = ("During training dropout randomly zeroes activations with probability p, and the kept activations are "
           "scaled by 1/(1-p). At inference you call model.eval(), which switches dropout off.")
 HALF = "Dropout randomly zeroes activations with probability p while training."
-
-
-class CountingGrader:
-    """The built-in grader, counting its calls and optionally slow (a real Grader, not a mock)."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.calls = 0
-        self.delay = delay
-        self.inner = BuiltinGrader()
-
-    async def grade(self, question: Question, answer_text: str) -> Feedback:
-        self.calls += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        return await self.inner.grade(question, answer_text)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from tests.fakes.discord_fake import (
     Message,
     run_bot,
 )
+from tests.fakes.graders import CountingGrader
 
 BANK = """\
 pack: test
@@ -307,3 +308,15 @@ async def test_cards_show_their_id_and_quiz_id_opens_it_again(fake: FakeDiscord,
     record = await fake.slash("quiz", {"id": "pt-dropout"})
     [miss] = await fake.wait_answered(record)
     assert miss.ephemeral and "no question with id `pt-dropout`" in miss.text() and "`pt-dropout-1`" in miss.text()
+
+
+async def test_the_modal_is_deferred_before_a_slow_checker_finishes(fake: FakeDiscord, bot: Any, core: Any) -> None:
+    core.answers.grader = CountingGrader(delay=1.0)
+    card = await open_card(fake)
+    opened = await click(fake, card, "answer")
+    submitted = await fake.submit_modal(opened, {"answer": STRONG})
+    await fake.wait_until(lambda: submitted.callbacks)
+    deferred_after = submitted.callbacks[0].at - submitted.dispatched_at
+    assert submitted.callback_type == 5 and deferred_after < 0.5, deferred_after
+    [reply] = await fake.wait_answered(submitted)
+    assert "Covered 3 of 3 key points" in reply.text() and reply.ephemeral

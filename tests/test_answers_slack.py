@@ -17,6 +17,7 @@ from bot.app import open_core
 from bot.clock import ManualClock
 from bot.core import Core
 from tests.conftest import query
+from tests.fakes.graders import CountingGrader
 from tests.fakes.slack_fake import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SignedSender, serving
 
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
@@ -151,3 +152,18 @@ async def test_a_view_submitted_twice_is_checked_and_stored_once(
     assert "You already answered this card" in texts(head)
     assert "Covered 3 of 3 key points" in texts(again)
     assert query(db_path, "SELECT count(*), answer_text FROM typed_answers") == [(1, STRONG)]
+
+
+async def test_the_ack_never_waits_for_the_checker(fake: FakeSlack, slack: SignedSender, core: Core) -> None:
+    core.answers.grader = CountingGrader(delay=1.0)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    _, view = await open_form(fake, slack)
+    assert loop.time() - started < 3.0  # the modal opened inside the trigger's 3 s
+    started = loop.time()
+    response = await slack.submit_view(view, {"text": STRONG}, user_id="UMEMBER")
+    acked = loop.time() - started
+    assert response.status == 200 and acked < 0.5, acked
+    assert fake.posts_to("card") == []  # still checking
+    [payload] = await eventually(lambda: fake.posts_to("card"))
+    assert loop.time() - started >= 1.0 and "Covered 3 of 3 key points" in texts(payload)
