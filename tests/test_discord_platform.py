@@ -96,7 +96,7 @@ async def test_quiz_buttons_after_hint_reveal_grade_and_next(fake: FakeDiscord, 
     assert buttons(card) == ["reveal", "hint", "skip", "answer"]
 
     await click_and_wait(fake, card, "hint")
-    assert buttons(card) == ["reveal", "skip"]
+    assert buttons(card) == ["reveal", "skip", "answer"]
 
     await click_and_wait(fake, card, "reveal")
     assert buttons(card) == ["again", "hard", "good", "easy"]
@@ -138,7 +138,7 @@ async def test_hint_without_hints_keeps_the_card_and_adds_a_reveal(fake: FakeDis
     card = await quiz_card(fake, topic="sql", difficulty="medium")
     record = await click_and_wait(fake, card, "hint")
     [note] = await answered(fake, record)
-    assert note.id != card.id and "no hints" in note.text() and buttons(note) == ["reveal"]
+    assert note.id != card.id and "no hints" in note.text() and buttons(note) == ["reveal", "answer"]
     assert buttons(card) == ["reveal", "hint", "skip", "answer"]
 
 

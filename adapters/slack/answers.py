@@ -147,9 +147,21 @@ def register(app: AsyncApp, deps: Deps) -> None:
                     log.warning("could not DM the answer feedback: %r", exc)
                     return
 
-    async def check(client: AsyncWebClient, submission: AnswerSubmission, metadata: dict[str, Any]) -> None:
+    async def check(client: AsyncWebClient, body: dict[str, Any], view: dict[str, Any], team_id: str,
+                    text: str) -> None:
+        """After the ack: who (users.info, briefly), the core's check, and the feedback where the card was."""
+        metadata = read_metadata(view)
+        actor = await actor_for(client, body, team_id)
+        post_id = metadata.get("p")
+        if not isinstance(post_id, int) or isinstance(post_id, bool):
+            await deliver(client, metadata, actor.user_id, [error("That answer form is not one of mine.")])
+            return
+        submission = AnswerSubmission(
+            actor=actor, place=Place(PLATFORM, team_id, str(metadata.get("c") or "")), post_id=post_id, text=text,
+            event_id=f"view:{view['id']}" if view.get("id") else None, in_dm=bool(metadata.get("dm")),
+        )
         replies = await guarded(deps.core.handle_answer(submission), "answer")
-        await deliver(client, metadata, submission.actor.user_id, replies)
+        await deliver(client, metadata, actor.user_id, replies)
 
     @app.view(CALLBACK_ID)
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient,
@@ -162,17 +174,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(response_action="errors", errors={BLOCK_ID: str(exc)})
             return
         await ack()  # the modal closes now; the checker (maybe an LLM) runs after the acknowledgement
-        metadata = read_metadata(view)
-        post_id = metadata.get("p")
-        team_id = request_team(body, context)
-        actor = await actor_for(client, body, team_id)
-        if not isinstance(post_id, int) or isinstance(post_id, bool):
-            await deliver(client, metadata, actor.user_id, [error("That answer form is not one of mine.")])
-            return
-        submission = AnswerSubmission(
-            actor=actor, place=Place(PLATFORM, team_id, str(metadata.get("c") or "")), post_id=post_id, text=text,
-            event_id=f"view:{view.get('id', '')}" if view.get("id") else None, in_dm=bool(metadata.get("dm")),
-        )
-        task = deps.deadline.start(check(client, submission, metadata))
+        task = deps.deadline.start(check(client, body, view, request_team(body, context), text))
         if task is None:
-            await deliver(client, metadata, actor.user_id, [error(BUSY)])
+            user_id = str((body.get("user") or {}).get("id", ""))
+            await deliver(client, read_metadata(view), user_id, [error(BUSY)])

@@ -133,10 +133,11 @@ class PracticeService:
     def hint(self, post: PostRow, question: Question) -> Reply:
         if not question.hints:
             return Reply(text="This question has no hints. Try answering out loud, then reveal the answer.",
-                         buttons=(Button("reveal", post.id),))
+                         buttons=(Button("reveal", post.id), Button("answer", post.id)))
         return Reply(card=QuestionCard(question, post.id, show_hints=True),
-                     buttons=(Button("reveal", post.id), Button("skip", post.id)) if post.kind == "quiz"
-                     else (Button("reveal", post.id),), replace=post.kind == "quiz")
+                     buttons=(Button("reveal", post.id), Button("skip", post.id), Button("answer", post.id))
+                     if post.kind == "quiz" else (Button("reveal", post.id), Button("answer", post.id)),
+                     replace=post.kind == "quiz")
 
     async def skip(self, actor: Actor, place: Place, question: Question) -> list[Reply]:
         replies = await self.draw(actor, place, QuizArgs(topics=(question.topic,)))
