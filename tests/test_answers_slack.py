@@ -167,3 +167,24 @@ async def test_the_ack_never_waits_for_the_checker(fake: FakeSlack, slack: Signe
     assert fake.posts_to("card") == []  # still checking
     [payload] = await eventually(lambda: fake.posts_to("card"))
     assert loop.time() - started >= 1.0 and "Covered 3 of 3 key points" in texts(payload)
+
+
+async def test_answer_on_a_card_that_is_gone_says_so_privately_without_a_modal(
+    fake: FakeSlack, slack: SignedSender
+) -> None:
+    await slack.click("mlq:answer:424242", user_id="UMEMBER", response_url=fake.response_url("gone"))
+    [payload] = await eventually(lambda: fake.posts_to("gone"))
+    assert payload["response_type"] == "ephemeral" and "no longer available" in texts(payload)
+    assert fake.calls_to("views.open") == []
+
+
+async def test_without_a_response_url_the_feedback_goes_to_the_users_dm(
+    fake: FakeSlack, slack: SignedSender
+) -> None:
+    body = (await slack.command("/quiz", "pt-dropout-1", user_id="UMEMBER", response_url=fake.response_url())).json()
+    [answer_id] = [a for a, _ in buttons(body) if a.startswith("mlq:answer:")]
+    await slack.click(answer_id, user_id="UMEMBER", response_url="")  # e.g. a card in App Home
+    view = next(iter(fake.views.values()))
+    await slack.submit_view(view, {"text": STRONG}, user_id="UMEMBER")
+    posts = await eventually(lambda: fake.calls_to("chat.postMessage"))
+    assert posts[0].body["channel"] == "UMEMBER" and "Covered 3 of 3 key points" in texts(posts[0].body)
