@@ -224,6 +224,11 @@ async def test_an_answer_to_yesterdays_question_of_the_day_is_checked_on_a_priva
     fresh = feedback_of(replies)
     assert fresh.card is not None and fresh.card.post_id != monday.reply.card.post_id
     assert scalar(db_path, "SELECT count(*) FROM typed_answers") == 1
+    # the same form sent again for the old card is that one answer, not another fresh card
+    again = await answer(core, monday.reply.card.post_id, STRONG)
+    assert "already answered this card" in again[0].text
+    assert scalar(db_path, "SELECT count(*) FROM typed_answers") == 1
+    assert scalar(db_path, "SELECT count(*) FROM posts WHERE kind = 'quiz'") == 1
 
 
 async def test_an_answer_to_a_card_that_is_gone_keeps_the_text_in_the_reply(core: Core, db_path: Path) -> None:

@@ -55,6 +55,8 @@ VERDICT_MARKS = {"covered": "✅", "partly": "🟡", "missed": "❌"}
 VERDICT_WORDS = {"covered": "Covered", "partly": "Partly", "missed": "Missed"}
 GRADER_NAMES = {"built-in": "the built-in checker", "llm": "the AI checker"}
 CLOSEST_IDS = 3
+DUPLICATE_WINDOW = timedelta(minutes=15)
+"""The same text for the same question within this long is one answer sent twice, not a new attempt."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,13 @@ class AnswerService:
         notes: list[Reply] = []
         stale = await self._stale_reason(actor, post)
         if stale:
+            # the same text moments ago (two forms for the stale card sent together) was already checked once
+            earlier = await answer_store.recent_same(self.store, actor.platform, actor.user_id, question.id, answer,
+                                                     self.clock.now() - DUPLICATE_WINDOW)
+            earlier_post = await self.store.get_post(earlier) if earlier is not None else None
+            if earlier_post is not None:
+                return await self._already_answered(AnswerKey(actor.platform, actor.user_id, earlier_post.id),
+                                                    earlier_post, question)
             fresh = await self.practice.serve_question(actor, place, question.id, heading="✍️ Your answer")
             assert fresh.card is not None
             new_post = await self.store.get_post(fresh.card.post_id)

@@ -130,6 +130,17 @@ async def get(store: Store, key: AnswerKey) -> StoredAnswer | None:
     return StoredAnswer(*values)
 
 
+async def recent_same(store: Store, platform: str, user_id: str, question_id: str, text: str,
+                      since: datetime) -> int | None:
+    """The card of the user's same answer to the same question since `since` (a form sent twice), if any."""
+    row = await store.fetchone(
+        f"SELECT post_id FROM {TABLE} WHERE platform = ? AND user_id = ? AND question_id = ? AND answer_text = ? "
+        "AND created_at >= ? ORDER BY created_at DESC LIMIT 1",
+        (platform, user_id, question_id, text, iso(since)),
+    )
+    return int(row[0]) if row is not None else None
+
+
 async def own_grade(store: Store, key: AnswerKey) -> str | None:
     """The grade the user gave this card, if any (a graded card is no longer open for an answer)."""
     row = await store.fetchone(
