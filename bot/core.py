@@ -414,7 +414,10 @@ class Core:
         progress = await boards.topic_progress(self.store, actor.platform, actor.user_id)
         lines = [streak_line(state), f"🧊 Freezes held: {state.freezes}/2",
                  f"🔁 Reviews due: {len(due)}" + (" — `/quiz review`" if due else ""),
-                 f"🏆 This week: {rank}", "", "**Progress by topic** (questions graded · share Good/Easy):"]
+                 f"🏆 This week: {rank}"]
+        agreement = await self.answers.agreement_line(actor)
+        lines += [*([agreement] if agreement else []), "",
+                  "**Progress by topic** (questions graded · share Good/Easy):"]
         for topic in self.bank.topics_in_use():
             done, share = progress.get(topic, (0, 0.0))
             lines.append(f"• {TOPIC_TITLES[topic]}: {done}/{self.bank.count(topic)}"

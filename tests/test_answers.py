@@ -161,6 +161,7 @@ async def test_the_users_click_decides_the_grade_and_streak_shows_the_agreement(
         (first, "easy", "good"), (second, "again", "again")]
     [streak] = await run(core, ALICE, "streak")
     assert "Your grades matched the checker's suggestion 1 of 2 times" in streak.text
+    assert "matched the checker's suggestion 1 of 2 times" in (await core.home_summary(ALICE)).text
     # a regrade moves the chosen grade with it
     await press(core, ALICE, "easy", first)
     [streak] = await run(core, ALICE, "streak")
