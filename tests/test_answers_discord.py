@@ -119,8 +119,8 @@ async def test_answer_button_opens_a_modal_and_the_feedback_comes_privately_afte
     assert "pt-dropout-1" in card.text()
     assert any(c.split(":")[1] == "answer" for c in card.custom_ids())
     opened = await click(fake, card, "answer")
-    modal = opened.modal
-    assert modal is not None and modal["custom_id"].startswith("mlq-answer:")
+    modal = fake.modal_of(opened)
+    assert modal["custom_id"].startswith("mlq-answer:")
     [text_input] = modal["components"][0]["components"]
     assert text_input["type"] == 4 and text_input["style"] == 2 and text_input["max_length"] == 4000
     assert not fake.invalid_bodies

@@ -109,7 +109,7 @@ async def test_answer_opens_a_modal_and_the_feedback_goes_to_the_cards_response_
     assert "dropout" in texts(view)
 
     answer = STRONG + " Cc <!channel> <@U999> & <https://evil.example|click>"
-    response = await slack.submit_view(view, {"text": answer}, user_id="UMEMBER")
+    response = await slack.submit_view(view, {"answer": answer}, user_id="UMEMBER")
     assert response.status == 200 and not response.text  # acknowledged: the modal closes at once
     [payload] = await eventually(lambda: fake.posts_to("card"))
     assert payload["response_type"] == "ephemeral" and payload["replace_original"] is False
@@ -133,7 +133,7 @@ async def test_a_blank_answer_is_refused_inside_the_modal_and_nothing_is_stored(
     fake: FakeSlack, slack: SignedSender, db_path: Path
 ) -> None:
     _, view = await open_form(fake, slack)
-    response = await slack.submit_view(view, {"text": "   \n  "}, user_id="UMEMBER")
+    response = await slack.submit_view(view, {"answer": "   \n  "}, user_id="UMEMBER")
     body = response.json()
     assert body["response_action"] == "errors" and "empty" in body["errors"]["answer"]
     assert query(db_path, "SELECT count(*) FROM typed_answers") == [(0,)]
@@ -145,9 +145,9 @@ async def test_a_view_submitted_twice_is_checked_and_stored_once(
     fake: FakeSlack, slack: SignedSender, db_path: Path
 ) -> None:
     _, view = await open_form(fake, slack)
-    await slack.submit_view(view, {"text": STRONG}, user_id="UMEMBER")
+    await slack.submit_view(view, {"answer": STRONG}, user_id="UMEMBER")
     await eventually(lambda: fake.posts_to("card"))
-    await slack.submit_view({**view, "id": "V-second"}, {"text": "something else entirely"}, user_id="UMEMBER")
+    await slack.submit_view({**view, "id": "V-second"}, {"answer": "something else entirely"}, user_id="UMEMBER")
     [_, head, again] = await eventually(lambda: fake.posts_to("card") if len(fake.posts_to("card")) >= 3 else None)
     assert "You already answered this card" in texts(head)
     assert "Covered 3 of 3 key points" in texts(again)
@@ -161,7 +161,7 @@ async def test_the_ack_never_waits_for_the_checker(fake: FakeSlack, slack: Signe
     _, view = await open_form(fake, slack)
     assert loop.time() - started < 3.0  # the modal opened inside the trigger's 3 s
     started = loop.time()
-    response = await slack.submit_view(view, {"text": STRONG}, user_id="UMEMBER")
+    response = await slack.submit_view(view, {"answer": STRONG}, user_id="UMEMBER")
     acked = loop.time() - started
     assert response.status == 200 and acked < 0.5, acked
     assert fake.posts_to("card") == []  # still checking
@@ -185,6 +185,6 @@ async def test_without_a_response_url_the_feedback_goes_to_the_users_dm(
     [answer_id] = [a for a, _ in buttons(body) if a.startswith("mlq:answer:")]
     await slack.click(answer_id, user_id="UMEMBER", response_url="")  # e.g. a card in App Home
     view = next(iter(fake.views.values()))
-    await slack.submit_view(view, {"text": STRONG}, user_id="UMEMBER")
+    await slack.submit_view(view, {"answer": STRONG}, user_id="UMEMBER")
     posts = await eventually(lambda: fake.calls_to("chat.postMessage"))
     assert posts[0].body["channel"] == "UMEMBER" and "Covered 3 of 3 key points" in texts(posts[0].body)

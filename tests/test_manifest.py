@@ -72,7 +72,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.history": {"channels:history", "groups:history"},
     "conversations.join": {"channels:join"},
     "views.publish": set(),  # no scope
-    "views.open": set(),  # no scope: a trigger id from the user's click (the Answer modal)
+    "views.open": set(),  # no scope (needs a trigger_id from an interaction)
     "auth.test": set(),
     "apps.connections.open": set(),  # the app-level token's connections:write, not a bot scope
     "oauth.v2.access": set(),

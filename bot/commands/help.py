@@ -13,6 +13,8 @@ Typed answers are private to you and kept 30 days.
 • `/quiz ID` — open one question by its id (shown on every card), to retry it or share it.
 • `/answer` — today's question-of-the-day answer, privately.
 • `/topics` — what the bank holds, by topic and difficulty.
+• `/suggest` — propose a question for this team (`/suggest TOPIC DIFFICULTY PROMPT | ANSWER` as text); an admin \
+reviews it with `/qotd suggestions`, and approved ones join this team's questions.
 
 **Progress**
 • `/streak [timezone]` — your streak (days in a row with at least one grade) and freezes. \
@@ -35,5 +37,6 @@ QOTD_HELP = """**/qotd setup** sets this channel's question of the day. Words in
 • `admins=USER,USER` — people besides admins who may change the schedule
 • `weekly=on` — post last week's leaderboard on Mondays
 **/qotd now** posts today's question now; **/qotd pause** / **resume**; **/qotd status** lists the team's schedules;
+**/qotd suggestions** lists members' suggestions with Approve / Edit / Reject (`approve ID`, `reject ID reason`);
 **/qotd reload** re-reads the question packs (a broken pack is refused with its lint errors; the bank is kept).
 Example: `/qotd setup 08:30 America/New_York mon-fri pytorch deep-learning medium reveal=6h`"""

@@ -270,7 +270,7 @@ class AnswerService:
 
     async def open_by_id(self, actor: Actor, place: Place, question_id: str) -> list[Reply]:
         """A private card for the question with this id (or alias), else the closest ids."""
-        bank = self.practice.bank
+        bank = await self.practice.team_bank(actor.platform, actor.team_id)  # the team's own questions too
         question = bank.get(question_id)
         if question is not None:
             return [await self.practice.serve_question(actor, place, question.id, heading=f"🔎 {question.id}")]

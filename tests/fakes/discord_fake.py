@@ -136,7 +136,6 @@ class InteractionRecord:
     source_message_id: int | None = None
     original_message_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
-    modal: dict[str, Any] | None = None  # the modal the bot answered with (callback type 9)
 
     @property
     def callback_type(self) -> int | None:
@@ -442,35 +441,36 @@ class FakeDiscord:
             token=token,
         )
 
-    async def submit_modal(
-        self,
-        opened_by: InteractionRecord,
-        values: dict[str, str],
-        *,
-        user_id: int = MEMBER_ID,
-        interaction_id: int | None = None,
-    ) -> InteractionRecord:
-        """Submit the modal the bot opened in answer to `opened_by` (a button click) with these text values.
+    def modal_of(self, record: InteractionRecord) -> dict[str, Any]:
+        """The modal the bot answered `record` with (callback type 9), as sent."""
+        if record.callback_type != 9:
+            raise AssertionError(f"interaction {record.id} was not answered with a modal ({record.callback_type})")
+        return dict(record.callbacks[0].json["data"])
 
-        As Discord does: a MODAL_SUBMIT (type 5) with the modal's custom id, each text input in its action row
-        with its value, and the message the button was on.
-        """
-        modal = opened_by.modal
-        if modal is None:
-            raise AssertionError("the bot answered that interaction without a modal")
-        rows = []
-        for row in modal.get("components", []):
-            for item in row.get("components", []):
-                if item.get("type") == 4:
-                    rows.append({"type": 1, "components": [
-                        {"type": 4, "custom_id": item["custom_id"], "value": values.get(item["custom_id"], "")}]})
+    async def submit_modal(
+        self, record: InteractionRecord, values: dict[str, str] | None = None, *, user_id: int | None = None
+    ) -> InteractionRecord:
+        """Submit the modal opened in answer to `record` (MODAL_SUBMIT, type 5): each text input keeps its prefilled
+        value unless `values` gives one; inputs come back in the layout sent (action rows or labels)."""
+        modal = self.modal_of(record)
+        given = values or {}
+
+        def answer(item: dict[str, Any]) -> dict[str, Any]:
+            return {"type": 4, "custom_id": item["custom_id"], "value": given.get(item["custom_id"],
+                                                                                  item.get("value", ""))}
+
+        rows: list[dict[str, Any]] = []
+        for top in modal.get("components", []):
+            if top.get("type") == 18:  # a label holding one input
+                rows.append({"type": 18, "component": answer(top["component"])})
+            else:
+                rows.append({"type": 1, "components": [answer(c) for c in top.get("components", [])]})
         data = {"custom_id": modal["custom_id"], "components": rows}
-        source = self.messages.get(opened_by.source_message_id) if opened_by.source_message_id else None
-        channel_id = int(opened_by.payload["channel_id"])
+        who = user_id or int((record.payload.get("member") or {}).get("user", record.payload.get("user"))["id"])
+        source = self.messages.get(record.source_message_id) if record.source_message_id else None
+        channel_id = int(record.payload["channel_id"])
         in_dm = channel_id in self.dm_channels.values()
-        return await self._interaction(
-            5, data, user_id, channel_id, None, message=source, in_dm=in_dm, interaction_id=interaction_id
-        )
+        return await self._interaction(5, data, who, channel_id, None, message=source, in_dm=in_dm)
 
     async def redeliver(self, record: InteractionRecord) -> float:
         """Dispatch the very same INTERACTION_CREATE payload again (a platform redelivery)."""
@@ -821,8 +821,6 @@ class FakeDiscord:
         elif kind == 7 and rec.source_message_id is not None:
             message = self.messages[rec.source_message_id]
             self._apply_edit(message, data)
-        elif kind == 9:
-            rec.modal = data
         resp: dict[str, Any] = {
             "interaction": {
                 "id": iid,

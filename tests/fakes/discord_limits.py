@@ -143,21 +143,37 @@ def modal_errors(data: dict[str, Any]) -> list[str]:
     if not 1 <= len(rows) <= ACTION_ROWS:
         out.append(f"data.components: 1 to {ACTION_ROWS} rows")
     for r, row in enumerate(rows):
+        if row.get("type") == 18:  # a label holding one component (its label text is the label's)
+            item, where = row.get("component") or {}, f"data.components.{r}.component"
+            if not 1 <= len(row.get("label") or "") <= TEXT_INPUT_LABEL:
+                out.append(f"data.components.{r}.label: 1 to {TEXT_INPUT_LABEL} characters")
+            if item.get("type") == 4:
+                out += _text_input_errors(item, where, labelled=True)
+            continue
+        if row.get("type") == 10:  # a text display
+            continue
         items = row.get("components") or []
         if row.get("type") != 1 or len(items) != 1 or items[0].get("type") != 4:
             out.append(f"data.components.{r}: an action row of one text input")
             continue
-        item, where = items[0], f"data.components.{r}.components.0"
-        if item.get("style") not in (1, 2):
-            out.append(f"{where}.style: 1 (short) or 2 (paragraph)")
-        if not 1 <= len(item.get("label") or "") <= TEXT_INPUT_LABEL:
-            out.append(f"{where}.label: 1 to {TEXT_INPUT_LABEL} characters")
-        if len(item.get("placeholder") or "") > TEXT_INPUT_PLACEHOLDER:
-            out.append(f"{where}.placeholder: at most {TEXT_INPUT_PLACEHOLDER} characters")
-        for key, low in (("min_length", 0), ("max_length", 1)):
-            value = item.get(key)
-            if value is not None and not low <= value <= TEXT_INPUT_LENGTH:
-                out.append(f"{where}.{key}: {low} to {TEXT_INPUT_LENGTH}")
+        out += _text_input_errors(items[0], f"data.components.{r}.components.0", labelled=False)
+    return out
+
+
+def _text_input_errors(item: dict[str, Any], where: str, *, labelled: bool) -> list[str]:
+    out: list[str] = []
+    if item.get("style") not in (1, 2):
+        out.append(f"{where}.style: 1 (short) or 2 (paragraph)")
+    if not labelled and not 1 <= len(item.get("label") or "") <= TEXT_INPUT_LABEL:
+        out.append(f"{where}.label: 1 to {TEXT_INPUT_LABEL} characters")
+    if len(item.get("placeholder") or "") > TEXT_INPUT_PLACEHOLDER:
+        out.append(f"{where}.placeholder: at most {TEXT_INPUT_PLACEHOLDER} characters")
+    for key, low in (("min_length", 0), ("max_length", 1)):
+        value = item.get(key)
+        if value is not None and not low <= value <= TEXT_INPUT_LENGTH:
+            out.append(f"{where}.{key}: {low} to {TEXT_INPUT_LENGTH}")
+    if len(item.get("value") or "") > TEXT_INPUT_LENGTH:
+        out.append(f"{where}.value: at most {TEXT_INPUT_LENGTH} characters")
     return out
 
 

@@ -112,6 +112,7 @@ class FakeSlack:
         self._socket_ready = asyncio.Event()
         self._ack_waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._envelopes = itertools.count(1)
+        self._view_triggers: dict[str, str] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -324,7 +325,12 @@ class FakeSlack:
         view_id = unique_id("V")
         opened = {"id": view_id, "hash": f"h-{view_id}", "team_id": TEAM_ID, "app_id": APP_ID, **view}
         self.views[view_id] = opened
+        self._view_triggers[view_id] = trigger
         return {"ok": True, "view": opened}
+
+    def opened_views(self) -> list[dict[str, Any]]:
+        """The modals the app opened (views.open), as Slack returned them (with an id) and their trigger id."""
+        return [view | {"trigger_id": self._view_triggers[view_id]} for view_id, view in self.views.items()]
 
     def _m_views_publish(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {"ok": True, "view": {"id": "V0001", **_maybe_json(body.get("view"))}}
@@ -447,30 +453,6 @@ def view_problems(view: Any) -> list[str]:
             if len((element.get("placeholder") or {}).get("text", "")) > PLACEHOLDER:
                 out.append(f"blocks.{k}.element.placeholder: at most {PLACEHOLDER} characters")
     return out
-
-
-def view_submission_payload(view: Mapping[str, Any], values: Mapping[str, str], *, user_id: str,
-                            team_id: str = TEAM_ID) -> dict[str, Any]:
-    """A view_submission for an opened modal: each plain_text_input's value under its block and action ids."""
-    state: dict[str, dict[str, Any]] = {}
-    for block in view.get("blocks") or []:
-        element = block.get("element") or {}
-        if block.get("type") == "input" and element.get("type") == "plain_text_input":
-            action_id = element["action_id"]
-            state.setdefault(block["block_id"], {})[action_id] = {
-                "type": "plain_text_input", "value": values.get(action_id)}
-    return {
-        "type": "view_submission",
-        "team": {"id": team_id, "domain": "fake"},
-        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id},
-        "api_app_id": APP_ID,
-        "token": "legacy-verification",
-        "trigger_id": unique_id("trig-v"),
-        "view": {**view, "state": {"values": state}},
-        "response_urls": [],
-        "is_enterprise_install": False,
-        "enterprise": None,
-    }
 
 
 def _error(code: str) -> web.Response:
@@ -603,6 +585,30 @@ def block_action_payload(
     }
 
 
+def view_submission_payload(view: Mapping[str, Any], values: Mapping[str, str] | None = None, *, user_id: str,
+                            team_id: str = TEAM_ID) -> dict[str, Any]:
+    """A view_submission for a modal the app opened: each input keeps its initial_value unless `values` gives one."""
+    state: dict[str, Any] = {}
+    for block in view.get("blocks") or []:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        typed = (values or {}).get(block["block_id"], element.get("initial_value"))
+        state[block["block_id"]] = {element["action_id"]: {"type": element["type"], "value": typed or None}}
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "fake"},
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification",
+        "trigger_id": unique_id("trig-v"),
+        "view": {**view, "state": {"values": state}},
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
 def event_callback(event: Mapping[str, Any], *, event_id: str, team_id: str = TEAM_ID) -> dict[str, Any]:
     """An Events API envelope around one event."""
     return {
@@ -680,9 +686,9 @@ class SignedSender:
         return await self.send(encode_payload(block_action_payload(action_id, **fields)),
                                content_type="application/x-www-form-urlencoded")
 
-    async def submit_view(self, view: Mapping[str, Any], values: Mapping[str, str], *, user_id: str) -> BoltResponse:
-        """Submit a modal the bot opened (from `FakeSlack.views`) with these input values."""
-        return await self.send(encode_payload(view_submission_payload(view, values, user_id=user_id)),
+    async def submit_view(self, view: Mapping[str, Any], values: Mapping[str, str] | None = None,
+                          **fields: Any) -> BoltResponse:
+        return await self.send(encode_payload(view_submission_payload(view, values, **fields)),
                                content_type="application/x-www-form-urlencoded")
 
     async def event(self, event: Mapping[str, Any], *, event_id: str, retry: int | None = None,
