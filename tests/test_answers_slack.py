@@ -188,3 +188,16 @@ async def test_without_a_response_url_the_feedback_goes_to_the_users_dm(
     await slack.submit_view(view, {"answer": STRONG}, user_id="UMEMBER")
     posts = await eventually(lambda: fake.calls_to("chat.postMessage"))
     assert posts[0].body["channel"] == "UMEMBER" and "Covered 3 of 3 key points" in texts(posts[0].body)
+
+
+def test_the_answer_modal_passes_slack_sdks_block_kit_validation() -> None:
+    from slack_sdk.models.views import View
+
+    from adapters.slack.answers import answer_view
+    from bot.practice.answers import AnswerForm
+
+    form = AnswerForm(post_id=7, title="Answer in your own words", prompt="What is *dropout*? " * 300)
+    view = answer_view(form, {"p": 7, "c": "C0001", "r": "https://hooks.slack.com/actions/T/1/abc", "dm": False})
+    View(**view).validate_json()  # raises SlackObjectFormationError past any limit
+    [field] = [b for b in view["blocks"] if b["type"] == "input"]
+    assert field["element"]["max_length"] == 3000 and len(view["title"]["text"]) <= 24
