@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
 
+from bot.practice.answer_grading import BuiltinGrader, Grader
 from bot.practice.answer_grading.llm import LLMConfig, LLMGrader, TransportError
 
 
@@ -33,3 +35,9 @@ class AiohttpPoster:
 def llm_grader(config: LLMConfig) -> LLMGrader:
     """An LLM grader that talks to `config.base_url` over aiohttp."""
     return LLMGrader(config, AiohttpPoster())
+
+
+def grader_from_env(env: Mapping[str, str] | None = None) -> Grader:
+    """The LLM grader when BOT_LLM_BASE_URL and BOT_LLM_MODEL are set (over aiohttp), else the built-in one."""
+    config = LLMConfig.from_env(dict(env) if env is not None else None)
+    return llm_grader(config) if config else BuiltinGrader()

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.bank.loader import load_bank
 from bot.clock import Clock, SystemClock
 from bot.core import Core
+from bot.practice.answer_grading import Grader
 from bot.practice.grade_writer import GradeWriter
 from bot.resources import questions_dir
 from bot.store.aliases import apply_aliases
@@ -24,16 +25,18 @@ async def open_core(
     extra_packs: Iterable[Path] = (),
     bank_paths: Iterable[Path] | None = None,
     rng: random.Random | None = None,
+    grader: Grader | None = None,
 ) -> AsyncIterator[Core]:
     """A Core on the given database and question packs; everything is closed on exit.
 
     `bank_paths` replaces the shipped bank (tests use small banks); `extra_packs` adds a team's own packs.
     Stored history on question ids that the bank lists as aliases (merged questions) moves to the kept ids first.
     Raises BankError if a pack is broken, SchemaTooNewError if the database is newer than the code.
+    `grader` checks typed answers (default: the built-in one; adapters.llm_http.grader_from_env builds the LLM one).
     """
     paths = (*(bank_paths if bank_paths is not None else (questions_dir(),)), *extra_packs)
     bank = load_bank(paths)
     async with Store.open(database) as store, GradeWriter(store) as writer:
         await apply_aliases(store, bank.aliases)  # merged questions: users' history moves to the kept id
         yield Core(store=store, bank=bank, clock=clock or SystemClock(), writer=writer, rng=rng,
-                   pack_paths=tuple(paths))
+                   pack_paths=tuple(paths), grader=grader)

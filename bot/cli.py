@@ -238,10 +238,12 @@ async def _run_platforms(platforms: list[str], settings: Settings, start: str | 
         begin = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None
         await run_console(settings.database, extra_packs=settings.extra_packs, start=begin)
         return
+    from adapters.llm_http import grader_from_env
     from bot.app import open_core
     from bot.qotd.scheduler import start_scheduler
 
-    async with open_core(database=settings.database, extra_packs=settings.extra_packs) as core:
+    async with open_core(database=settings.database, extra_packs=settings.extra_packs,
+                         grader=grader_from_env()) as core:
         scheduler = start_scheduler(core)
         try:
             async with asyncio.TaskGroup() as group:

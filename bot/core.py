@@ -27,6 +27,8 @@ from bot.commands.replies import Reply, error, info
 from bot.domain.events import Actor, ButtonPress, Command, Place, Reaction
 from bot.domain.periods import local_date, local_midnight, month_key, week_key, week_start, zone
 from bot.domain.records import PostRow
+from bot.practice.answer_grading import Grader
+from bot.practice.answers import AnswerForm, AnswerService, AnswerSubmission
 from bot.practice.grade_writer import GradeWriter
 from bot.practice.privacy import PrivacyService
 from bot.practice.service import PracticeService, Timezones, streak_line
@@ -34,6 +36,7 @@ from bot.practice.streaks import as_of
 from bot.qotd.champions import ChampionService
 from bot.qotd.ports import Outbound
 from bot.qotd.service import QotdService, format_board
+from bot.store import answers as answer_store
 from bot.store import boards
 from bot.store import champions as store_champions
 from bot.store import privacy as store_privacy
@@ -60,7 +63,8 @@ class Core:
     """What every adapter talks to. Built by `bot.app.open_core`."""
 
     def __init__(self, *, store: Store, bank: Bank, clock: Clock, writer: GradeWriter,
-                 rng: random.Random | None = None, pack_paths: tuple[Path, ...] = ()) -> None:
+                 rng: random.Random | None = None, pack_paths: tuple[Path, ...] = (),
+                 grader: Grader | None = None) -> None:
         self.store = store
         self.clock = clock
         self.writer = writer
@@ -71,6 +75,7 @@ class Core:
         self.qotd = QotdService(store=store, bank=bank, clock=clock, rng=self.rng, outbounds=self.outbounds)
         self.privacy = PrivacyService(store=store, clock=clock, rng=self.rng)
         self.champions = ChampionService(store=store, outbounds=self.outbounds)
+        self.answers = AnswerService(store=store, practice=self.practice, clock=clock, grader=grader)
         self._bank = bank
         self._registered: set[tuple[str, str, str, str, str | None]] = set()
         # A team's own questions (approved suggestions) join its draws, posts and /topics, never another team's.
@@ -174,6 +179,7 @@ class Core:
         except Exception:
             log.exception("the tick's monthly champions failed")
         await self.store.prune_events(self.clock.now())
+        await answer_store.prune(self.store, self.clock.now())
         await self.store.checkpoint()
 
     # --- inbound events ---------------------------------------------------------------------------
@@ -186,6 +192,25 @@ class Core:
     async def handle_button(self, press: ButtonPress) -> list[Reply]:
         """A button click's replies ([] for a repeated delivery)."""
         return await self._guarded(press.actor, press.place, "button", press.event_id, lambda: self._button(press))
+
+    async def handle_answer(self, submission: AnswerSubmission) -> list[Reply]:
+        """Text typed for a card: checked once, stored, and answered with feedback and grade buttons."""
+        return await self._guarded(submission.actor, submission.place, "answer", submission.event_id,
+                                   lambda: self._answer_submission(submission))
+
+    async def open_answer(self, press: ButtonPress) -> AnswerForm | list[Reply]:
+        """The form to show for an Answer click, or the private refusal (a card gone, someone else's)."""
+        form: list[AnswerForm] = []
+
+        async def check() -> list[Reply]:
+            target = await self._card_target(press.actor, press.place, press.post_id, press.in_dm)
+            if isinstance(target, Reply):
+                return [target]
+            form.append(self.answers.form(target[2], target[3]))
+            return []
+
+        replies = await self._guarded(press.actor, press.place, "answer-form", None, check)
+        return form[0] if form else replies
 
     async def handle_reaction(self, reaction: Reaction) -> list[Reply]:
         """👀 on a question-of-the-day post: the answer, privately, with grade buttons."""
@@ -225,6 +250,32 @@ class Core:
         notices = [info(n) for n in (fresh, notice) if n]
         return [*notices, *replies]
 
+    async def _card_target(self, actor: Actor, place: Place, post_id: int,
+                           in_dm: bool) -> tuple[Actor, Place, PostRow, Question] | Reply:
+        """The checks a click makes, for a typed answer: the card's post and question, or a private refusal."""
+        post = await self.store.get_post(post_id)
+        if not actor.team_id and in_dm and post is not None:
+            actor, place = replace(actor, team_id=post.team_id), replace(place, team_id=post.team_id)
+        if not actor.team_id or post is None:
+            return error(NOT_AVAILABLE)
+        if post.platform == actor.platform and post.team_id != actor.team_id:
+            return error(OTHER_TEAM)
+        await self._register(actor)
+        checked = await self.practice.check_access(actor, post)
+        if isinstance(checked, Reply):
+            return checked
+        return actor, place, checked[0], checked[1]
+
+    async def _answer_submission(self, submission: AnswerSubmission) -> list[Reply]:
+        target = await self._card_target(submission.actor, submission.place, submission.post_id, submission.in_dm)
+        if isinstance(target, Reply):
+            kept = submission.text.strip()
+            if not kept:
+                return [target]
+            return [replace(target, text=f"{target.text} I did not check or save your answer; here it is, so "
+                                         f"nothing is lost:\n\n{kept[:1500]}")]
+        return await self.answers.submit(*target, submission.text)
+
     async def _button(self, press: ButtonPress) -> list[Reply]:
         if press.action == "erase":
             return [await self._erase(press)]
@@ -259,10 +310,15 @@ class Core:
             return await self.practice.skip(press.actor, press.place, question)
         if press.action == "next":
             return await self.practice.next_question(press.actor, press.place, question)
+        if press.action == "answer":
+            return [info("Write your answer after the word: `answer TEXT` (on Discord and Slack the Answer button "
+                         "opens a form).")]
         if press.action in ("again", "hard", "good", "easy"):
             zones = await self._zones(press.actor)
-            return [await self.practice.grade(press.actor, post, question, press.action, zones,
-                                              occurred_at=press.occurred_at)]
+            graded = await self.practice.grade(press.actor, post, question, press.action, zones,
+                                               occurred_at=press.occurred_at)
+            await self.answers.note_grade(press.actor, post.id)
+            return [graded]
         return [error("That button is not one I know.")]
 
     async def _reaction(self, reaction: Reaction) -> list[Reply]:
@@ -308,6 +364,8 @@ class Core:
         args = parse_quiz(command.args)
         if args.help:
             return await self._help(command)
+        if args.question_id:
+            return await self.answers.open_by_id(command.actor, command.place, args.question_id)
         return await self.practice.draw(command.actor, command.place, args)
 
     async def _answer(self, command: Command) -> list[Reply]:
@@ -337,7 +395,8 @@ class Core:
         state = as_of(await boards.streak_state(self.store, actor.platform, actor.team_id, actor.user_id), today)
         practised = "✅ You have practised today." if state.last_date == today else \
             "Not practised yet today — `/quiz` to keep your streak."
-        lines = [*notes, streak_line(state), practised,
+        agreement = await self.answers.agreement_line(actor)
+        lines = [*notes, streak_line(state), practised, *([agreement] if agreement else []),
                  f"Freezes: {state.freezes}/2 held (one earned every 7 days in a row; a missed day uses one).",
                  f"Your timezone: {tz}. Change it with `/streak Europe/Berlin`; reminders with `/streak remind=3`."]
         return [info("\n".join(lines), title="Your streak")]
@@ -446,7 +505,10 @@ class Core:
         bank = await self.team_banks.for_team(actor.platform, actor.team_id)
         lines = [streak_line(state), f"🧊 Freezes held: {state.freezes}/2",
                  f"🔁 Reviews due: {len(due)}" + (" — `/quiz review`" if due else ""),
-                 f"🏆 This week: {rank}", "", "**Progress by topic** (questions graded · share Good/Easy):"]
+                 f"🏆 This week: {rank}"]
+        agreement = await self.answers.agreement_line(actor)
+        lines += [*([agreement] if agreement else []), "",
+                  "**Progress by topic** (questions graded · share Good/Easy):"]
         for topic in bank.topics_in_use():
             done, share = progress.get(topic, (0, 0.0))
             lines.append(f"• {TOPIC_TITLES[topic]}: {done}/{bank.count(topic)}"

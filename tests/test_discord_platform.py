@@ -93,10 +93,10 @@ def test_fake_edit_without_components_keeps_old_fields() -> None:
 
 async def test_quiz_buttons_after_hint_reveal_grade_and_next(fake: FakeDiscord, bot: Any) -> None:
     card = await quiz_card(fake)
-    assert buttons(card) == ["reveal", "hint", "skip"]
+    assert buttons(card) == ["reveal", "hint", "skip", "answer"]
 
     await click_and_wait(fake, card, "hint")
-    assert buttons(card) == ["reveal", "skip"]
+    assert buttons(card) == ["reveal", "skip", "answer"]
 
     await click_and_wait(fake, card, "reveal")
     assert buttons(card) == ["again", "hard", "good", "easy"]
@@ -107,7 +107,7 @@ async def test_quiz_buttons_after_hint_reveal_grade_and_next(fake: FakeDiscord, 
 
     record = await click_and_wait(fake, card, "next")
     [new_card] = await answered(fake, record)
-    assert new_card.id != card.id and buttons(new_card) == ["reveal", "hint", "skip"]
+    assert new_card.id != card.id and buttons(new_card) == ["reveal", "hint", "skip", "answer"]
     # The graded card loses its Next button (a second click would draw yet another question) and says so.
     assert buttons(card) == [] and "Next question below" in card.text()
 
@@ -119,12 +119,12 @@ async def test_skipped_message_shows_no_buttons(fake: FakeDiscord, bot: Any) -> 
     assert card.content == "Skipped." and not card.embeds
     assert buttons(card) == []  # Discord would keep Reveal / Hint / Skip unless told to drop them
     [new_card] = fake.replies_to(record)
-    assert buttons(new_card) == ["reveal", "hint", "skip"]
+    assert buttons(new_card) == ["reveal", "hint", "skip", "answer"]
 
 
 async def test_two_message_reveal_leaves_buttons_only_on_the_last_message(fake: FakeDiscord, bot: Any) -> None:
     card = await quiz_card(fake, topic="statistics-math")
-    assert buttons(card) == ["reveal", "hint", "skip"]
+    assert buttons(card) == ["reveal", "hint", "skip", "answer"]
     record = await click_and_wait(fake, card, "reveal")
     await fake.wait_until(lambda: any(buttons(m) for m in fake.replies_to(record)))
     rest = fake.replies_to(record)
@@ -138,8 +138,8 @@ async def test_hint_without_hints_keeps_the_card_and_adds_a_reveal(fake: FakeDis
     card = await quiz_card(fake, topic="sql", difficulty="medium")
     record = await click_and_wait(fake, card, "hint")
     [note] = await answered(fake, record)
-    assert note.id != card.id and "no hints" in note.text() and buttons(note) == ["reveal"]
-    assert buttons(card) == ["reveal", "hint", "skip"]
+    assert note.id != card.id and "no hints" in note.text() and buttons(note) == ["reveal", "answer"]
+    assert buttons(card) == ["reveal", "hint", "skip", "answer"]
 
 
 async def test_qotd_buttons_after_reveal_and_eyes_dm(
@@ -147,12 +147,12 @@ async def test_qotd_buttons_after_reveal_and_eyes_dm(
 ) -> None:
     await setup_qotd(fake, topics="sql")
     post = await first_qotd_post(core, clock, fake)
-    assert buttons(post) == ["reveal"]
+    assert buttons(post) == ["reveal", "answer"]
 
     record = await click_and_wait(fake, post, "reveal")
     [private] = await answered(fake, record)
     assert private.ephemeral and buttons(private) == ["again", "hard", "good", "easy"]
-    assert buttons(post) == ["reveal"]  # the public post keeps its button for everyone else
+    assert buttons(post) == ["reveal", "answer"]  # the public post keeps its button for everyone else
 
     await fake.react(post, "👀", user_id=MEMBER_ID)
     [dm] = await fake.wait_until(lambda: fake.dm_messages(MEMBER_ID))
@@ -162,7 +162,7 @@ async def test_qotd_buttons_after_reveal_and_eyes_dm(
     [confirmation] = await answered(fake, grade)
     assert "Graded **Good**" in confirmation.text() and buttons(confirmation) == []
     assert buttons(dm) == ["again", "hard", "good", "easy"]  # a regrade stays possible
-    assert buttons(post) == ["reveal"]
+    assert buttons(post) == ["reveal", "answer"]
 
 
 async def test_dm_click_is_marked_in_dm_and_graded_for_the_posts_team(
@@ -317,4 +317,4 @@ async def test_stale_buttons_go_on_the_deferred_path_too(core: Any, fake: FakeDi
         await fake.wait_until(lambda: card.content == "Skipped." and record.followup_ids)
         assert buttons(card) == []
         [new_card] = [m for m in fake.replies_to(record) if m.id != card.id]
-        assert buttons(new_card) == ["reveal", "hint", "skip"]
+        assert buttons(new_card) == ["reveal", "hint", "skip", "answer"]

@@ -158,7 +158,8 @@ async def test_quiz_command_returns_an_ephemeral_question_of_that_topic_and_diff
     assert (question_id, kind, user) == ("pt-hard-1", "quiz", "UMEMBER")
     question = rig.core.bank.get(question_id)
     assert question is not None and (question.topic, question.difficulty) == ("pytorch", "hard")
-    assert action_ids(body) == [f"mlq:reveal:{post_id}", f"mlq:hint:{post_id}", f"mlq:skip:{post_id}"]
+    assert action_ids(body) == [f"mlq:reveal:{post_id}", f"mlq:hint:{post_id}", f"mlq:skip:{post_id}",
+                              f"mlq:answer:{post_id}"]
 
 
 async def test_words_in_any_order_and_quiz_help(rig: Rig) -> None:
@@ -293,7 +294,7 @@ async def test_scheduled_post_is_made_once_then_revealed_in_its_thread(rig: Rig)
     assert post.body["text"].startswith("<!subteam^S0ML>")
     assert post.body["metadata"]["event_payload"]["dedupe_key"].startswith("qotd-")
     post_id, question_id = rig.db("SELECT id, question_id FROM posts WHERE kind = 'qotd'")[0]
-    assert action_ids(post.body) == [f"mlq:reveal:{post_id}"]
+    assert action_ids(post.body) == [f"mlq:reveal:{post_id}", f"mlq:answer:{post_id}"]
     question = rig.core.bank.get(question_id)
     assert question is not None and question.prompt.split()[1] in texts(post.body)
     assert re.findall(r"<[!@#][^>]*>", texts(post.body)) == ["<!subteam^S0ML>", "<!subteam^S0ML>"]

@@ -71,7 +71,8 @@ def test_buttons_become_one_actions_block_with_the_custom_id_as_action_id_and_va
     actions = message.blocks[-1]
     assert actions["type"] == "actions"
     assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
-        ("mlq:reveal:42", "mlq:reveal:42"), ("mlq:hint:42", "mlq:hint:42"), ("mlq:skip:42", "mlq:skip:42")]
+        ("mlq:reveal:42", "mlq:reveal:42"), ("mlq:hint:42", "mlq:hint:42"), ("mlq:skip:42", "mlq:skip:42"),
+        ("mlq:answer:42", "mlq:answer:42")]
     assert actions["elements"][0]["style"] == "primary" and "style" not in actions["elements"][1]
     grades = render_reply(Reply(text="ok", buttons=grade_buttons(42)))[0].blocks[-1]["elements"]
     assert [e.get("style") for e in grades] == ["danger", None, "primary", "primary"]
@@ -125,7 +126,7 @@ def test_consecutive_replies_with_the_same_visibility_share_one_message() -> Non
     replies = [Reply(text="No reviews are due."), Reply(card=QuestionCard(QUESTION, 3), buttons=question_buttons(3)),
                Reply(text="Also this.", buttons=(Button("next", 3),))]
     [item] = payloads(replies)
-    assert [b["type"] for b in item["blocks"]] == ["section", "header", "section", "actions", "section", "actions"]
+    assert [b["type"] for b in item["blocks"]] == ["section", "header", "section", "context", "actions", "section", "actions"]
     assert "No reviews are due." in item["text"] and "Also this." in item["text"]
 
 

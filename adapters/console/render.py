@@ -22,7 +22,10 @@ def render_reply(reply: Reply) -> str:
             parts.append(f"-- {card.footer}")
     if reply.buttons:
         words = ["confirm" if b.action == "erase" else b.action for b in reply.buttons]
-        parts.append("> " + "  ".join(f"[{w}]" for w in words))
+        parts.append("> " + "  ".join(f"[{w}]" + (" (suggested)" if b.marked else "")
+                                      for w, b in zip(words, reply.buttons, strict=True)))
+        if any(b.action == "answer" for b in reply.buttons):
+            parts.append("  (type `answer YOUR ANSWER` to answer in your own words)")
     prefix = "(only you) " if reply.private else ""
     text = "\n".join(parts)
     return f"{prefix}{text}" if not reply.title else f"{prefix}\n{text}" if prefix else text

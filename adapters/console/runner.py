@@ -10,6 +10,7 @@ from typing import TextIO
 
 from adapters.console.outbound import ConsoleOutbound
 from adapters.console.session import ConsoleSession
+from adapters.llm_http import grader_from_env
 from bot.app import open_core
 from bot.clock import ManualClock
 
@@ -29,7 +30,8 @@ async def run_console(database: Path, *, extra_packs: tuple[Path, ...] = (), sta
     clock = ManualClock(start)
     interactive = stdin.isatty()
     log_path = channel_log or database.with_suffix(".console-channel.jsonl")
-    async with open_core(database=database, clock=clock, extra_packs=extra_packs, bank_paths=bank_paths) as core:
+    async with open_core(database=database, clock=clock, extra_packs=extra_packs, bank_paths=bank_paths,
+                         grader=grader_from_env()) as core:
         session = ConsoleSession(core, clock, out, ConsoleOutbound(out, log_path),
                                  export_dir=database.parent / "exports")
         out.write(BANNER)

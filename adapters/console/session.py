@@ -1,7 +1,8 @@
 """The console playground: type the bot's commands in a terminal, or pipe a script to stdin.
 
 Commands are the slash commands every platform has (`/quiz pytorch hard`, `/streak`, `/qotd setup ...`), the
-buttons as words (`reveal`, `hint`, `skip`, `again`, `hard`, `good`, `easy`, `next`), and console extras:
+buttons as words (`reveal`, `hint`, `skip`, `again`, `hard`, `good`, `easy`, `next`), `answer TEXT` (your answer
+to the card on screen, in your own words, checked against its key points), and console extras:
 `/suggest TOPIC DIFFICULTY PROMPT | ANSWER` proposes a question, and after `/qotd suggestions` the words
 `approve` and `reject [reason]` act on the first suggestion shown; `/as NAME [admin]` switches user, `/clock +1d`
 moves time forward (the question of the day and streaks move with it), `/react` reacts 👀 to the latest question
@@ -26,6 +27,7 @@ from bot.clock import ManualClock
 from bot.commands.replies import APOLOGY, BUTTON_LABELS, Reply
 from bot.core import Core
 from bot.domain.events import Actor, ButtonPress, Command, Place, Reaction
+from bot.practice.answers import AnswerSubmission
 from bot.suggestions.service import SUGGESTION_ACTIONS
 
 PLATFORM = "console"
@@ -37,7 +39,9 @@ CLOCK_DETAIL = timedelta(days=7)
 log = logging.getLogger(__name__)
 CONSOLE_HELP = """Console extras: /as NAME [admin] (switch user), /clock +30m|+2h|+1d|+1w (move time, at most +3650d), \
 /react (👀 on today's question), /quit. Buttons: type reveal, hint, skip, again, hard, good, easy, next; \
+`answer TEXT` answers the card on screen in your own words; \
 after /qotd suggestions, approve or reject [reason] (the first suggestion shown); confirm (a /privacy delete)."""
+ANSWER_USAGE = "Usage: answer TEXT — your answer to the card on screen, in your own words, on one line."
 
 
 @dataclass
@@ -108,6 +112,11 @@ class ConsoleSession:
         if head == "/as":
             return self._switch_user(args)
         try:
+            if head == "answer":
+                # the text as typed (quotes, spacing and all), not split into words
+                await self._answer(line.split(None, 1)[1] if len(line.split(None, 1)) > 1 else "")
+                await self.core.tick()
+                return True
             await self._dispatch(head, args)
         except Exception:
             # The playground keeps running whatever a line does, like the bot on a platform.
@@ -176,6 +185,19 @@ class ConsoleSession:
         replies = await self.core.handle_reaction(Reaction(self.actor(), self.place, post.message_id, "eyes"))
         self.say(f"[DM to {self.user.name}]")
         self.show(replies)
+
+    async def _answer(self, text: str) -> None:
+        post_id = self._last_post.get(self.user.name)
+        if post_id is None:
+            latest = await self.core.latest_qotd(self.place)
+            post_id = latest.id if latest else None
+        if post_id is None:
+            self.say("No question on screen to answer. Start with /quiz.")
+            return
+        if not text.strip():
+            self.say(ANSWER_USAGE)
+            return
+        self.show(await self.core.handle_answer(AnswerSubmission(self.actor(), self.place, post_id, text)))
 
     async def _decide(self, verb: str, reason: tuple[str, ...]) -> None:
         """`approve` / `reject [reason]` / `edit` (how to): the first suggestion the last `/qotd suggestions` showed."""

@@ -16,6 +16,7 @@ import aiohttp
 import discord
 
 from adapters.discord import respond
+from adapters.discord.answer_modal import build_modal, parse_submission
 from adapters.discord.commands import build_tree
 from adapters.discord.outbound import DiscordOutbound
 from adapters.discord.permissions import (
@@ -26,10 +27,11 @@ from adapters.discord.permissions import (
 )
 from adapters.discord.retry import Backoff, describe, is_transient
 from adapters.discord.suggest import RejectModal, SuggestModal
-from adapters.discord.translate import button_of, command_of, reaction_of
+from adapters.discord.translate import actor_of, button_of, command_of, in_bot_dm, place_of, reaction_of
 from adapters.discord.views import QuizButton
 from bot.commands.replies import CUSTOM_ID_PREFIX, Reply, error, info, parse_custom_id
 from bot.domain.events import Actor, ButtonPress, Command, Reaction
+from bot.practice.answers import AnswerForm, AnswerSubmission
 from bot.qotd.ports import Outbound
 from bot.suggestions.service import SuggestionForm
 
@@ -50,6 +52,8 @@ class Core(Protocol):
     async def handle_command(self, command: Command) -> list[Reply]: ...
     async def handle_button(self, press: ButtonPress) -> list[Reply]: ...
     async def handle_reaction(self, reaction: Reaction) -> list[Reply]: ...
+    async def open_answer(self, press: ButtonPress) -> AnswerForm | list[Reply]: ...
+    async def handle_answer(self, submission: AnswerSubmission) -> list[Reply]: ...
     async def note_unreachable(self, actor: Actor, text: str) -> None: ...
     def topic_choices(self) -> list[tuple[str, str, int]]: ...
     async def suggestion_form(self, actor: Actor, suggestion_id: int) -> SuggestionForm | Reply: ...
@@ -201,7 +205,35 @@ class QuizBot(discord.AutoShardedClient):
             return
         press = button_of(interaction, action, post_id)
         with self._tracked():
+            if action == "answer":
+                await self._open_answer(interaction, press)
+                return
             await respond.answer(interaction, self.core.handle_button(press), defer_after=self.defer_after)
+
+    async def _open_answer(self, interaction: discord.Interaction[Any], press: ButtonPress) -> None:
+        """The Answer button: the modal (the modal is the interaction's one response), or a private refusal."""
+        form = await self.core.open_answer(press)
+        if isinstance(form, list):
+            await respond.answer(interaction, _const(form), defer_after=self.defer_after)
+            return
+        try:
+            await interaction.response.send_modal(build_modal(form))
+        except (discord.HTTPException, aiohttp.ClientError) as exc:
+            log.warning("could not open the answer form for interaction %s: %s", interaction.id, exc)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """A submitted answer modal: deferred at once (the checker may be an LLM), then the feedback follows."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        parsed = parse_submission(interaction.data)
+        if parsed is None:
+            return
+        submission = AnswerSubmission(
+            actor=actor_of(interaction), place=place_of(interaction), post_id=parsed[0], text=parsed[1],
+            event_id=str(interaction.id), in_dm=in_bot_dm(interaction),
+        )
+        with self._tracked():
+            await respond.answer(interaction, self.core.handle_answer(submission), defer_after=0)
 
     async def _suggestion_modal(self, interaction: discord.Interaction[Any], action: str, suggestion_id: int) -> None:
         """Edit / Reject under a queued suggestion: a modal (prefilled for Edit), or the core's refusal."""

@@ -130,16 +130,21 @@ async def timezone_autocomplete(interaction: discord.Interaction[Any], current: 
 
 @app_commands.command(name="quiz", description="Practise privately: a question by topic and difficulty.")
 @app_commands.describe(
-    topic="A topic, or 'review' for questions due for you", difficulty="easy, medium or hard"
+    topic="A topic, or 'review' for questions due for you",
+    difficulty="easy, medium or hard",
+    id="Open one question by its id (ids are shown on cards)",
 )
 @app_commands.choices(difficulty=DIFFICULTY_CHOICES)
 @app_commands.autocomplete(topic=topic_autocomplete)
 @app_commands.guild_only()
 async def quiz(
-    interaction: discord.Interaction[Any], topic: str | None = None, difficulty: str | None = None
+    interaction: discord.Interaction[Any],
+    topic: str | None = None,
+    difficulty: str | None = None,
+    id: str | None = None,
 ) -> None:
     await _handler(interaction).run_command(
-        interaction, "quiz", option_words({"topic": topic, "difficulty": difficulty})
+        interaction, "quiz", option_words({"topic": topic, "difficulty": difficulty, "id": id})
     )
 
 

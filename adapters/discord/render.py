@@ -56,9 +56,15 @@ def _card_embed_dicts(
     return discord_embeds(title=title, body_markdown=body, footer=footer)
 
 
+def card_footer(card: QuestionCard) -> str:
+    """The card's footer with the question's id, which `/quiz ID` opens again."""
+    tag = f"ID {card.question.id}"
+    return f"{card.footer} · {tag}" if card.footer else tag
+
+
 def render_card(card: QuestionCard) -> list[list[discord.Embed]]:
     """A question card as messages of embeds (long answers continue in further embeds/messages)."""
-    cached = _card_embed_dicts(card.question, card.reveal, card.show_hints, card.heading, card.footer)
+    cached = _card_embed_dicts(card.question, card.reveal, card.show_hints, card.heading, card_footer(card))
     return [[discord.Embed.from_dict(copy.deepcopy(e)) for e in embeds] for embeds in cached]
 
 

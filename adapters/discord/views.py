@@ -34,8 +34,8 @@ class ButtonHandler(Protocol):
 class QuizButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
     """A button bound to a posted question; its whole state lives in the custom id."""
 
-    def __init__(self, action: str, post_id: int, *, style: str = "secondary") -> None:
-        label = BUTTON_LABELS.get(action, action.title())
+    def __init__(self, action: str, post_id: int, *, style: str = "secondary", label: str | None = None) -> None:
+        label = label or BUTTON_LABELS.get(action, action.title())
         super().__init__(
             discord.ui.Button(
                 label=label,
@@ -61,7 +61,7 @@ def build_view(buttons: Sequence[Button]) -> discord.ui.View:
     """A timeout-free view of the reply's buttons, five to a row (at most 25)."""
     view = discord.ui.View(timeout=None)
     for k, button in enumerate(buttons[: BUTTONS_PER_ROW * MAX_ROWS]):
-        item = QuizButton(button.action, button.post_id, style=button.style)
+        item = QuizButton(button.action, button.post_id, style=button.style, label=button.label)
         item.row = k // BUTTONS_PER_ROW
         view.add_item(item)
     return view

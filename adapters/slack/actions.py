@@ -30,7 +30,8 @@ from bot.suggestions.service import SuggestionForm
 log = logging.getLogger(__name__)
 FORM_FAILED = "I couldn't open the form. Try again, or use `/qotd suggestions approve|reject ID [reason]`."
 
-ACTION_PATTERN = re.compile(rf"^{CUSTOM_ID_PREFIX}:")
+ACTION_PATTERN = re.compile(rf"^{CUSTOM_ID_PREFIX}:(?!answer:)")
+"""Every button but Answer, which opens a modal (adapters/slack/answers.py)."""
 PROFILE_WAIT = 0.2
 """Seconds a click waits for the clicker's users.info profile before going on without it."""
 

@@ -11,7 +11,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import actions, commands, events, suggest
+from adapters.slack import actions, answers, commands, events, suggest
 from adapters.slack.common import PLATFORM
 from adapters.slack.deadline import ACK_BUDGET, MAX_IN_FLIGHT, Deadline
 from adapters.slack.deps import Deps
@@ -96,6 +96,7 @@ def create_app(
                 session=session)
     _DEPS[app] = deps
     commands.register(app, deps)
+    answers.register(app, deps)  # before the generic button listener: Bolt runs the first match
     actions.register(app, deps)
     suggest.register(app, deps)
     events.register(app, deps, installations=store is not None)

@@ -95,8 +95,10 @@ def _parts(reply: Reply, reserve: int) -> tuple[list[list[dict[str, Any]]], str]
         card = reply.card
         title = question_title(card.question, card.heading)
         # Fresh outer and inner lists around the cached block dicts (which nothing mutates).
+        # the id goes in the context line: `/quiz ID` opens the question again
+        footer = f"{card.footer} · ID {card.question.id}" if card.footer else f"ID {card.question.id}"
         card_messages = [list(m) for m in _card_blocks(card.question, card.heading, card.reveal, card.show_hints,
-                                                       card.footer, reserve)]
+                                                       footer, reserve)]
         if messages and len(messages[-1]) + len(card_messages[0]) <= MAX_BLOCKS - reserve:
             messages[-1].extend(card_messages.pop(0))
         messages.extend(card_messages)

@@ -107,6 +107,19 @@ class QuizArgs:
     difficulty: str | None = None
     review: bool = False
     help: bool = False
+    question_id: str | None = None
+    """`/quiz ID`: open this one question (the core looks it up and suggests close ids when unknown)."""
+
+
+# Question ids are slugs of three or more parts ("explain-dropout-3b2e1b"); topics have at most one dash.
+_QUESTION_ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+){2,}$")
+MAX_QUESTION_ID = 120
+
+
+def looks_like_question_id(word: str) -> bool:
+    """True for a word shaped like a question id rather than a topic or difficulty."""
+    w = word.strip().lower()
+    return len(w) <= MAX_QUESTION_ID and bool(_QUESTION_ID.match(w))
 
 
 def parse_quiz(words: tuple[str, ...] | list[str]) -> QuizArgs:
@@ -115,16 +128,21 @@ def parse_quiz(words: tuple[str, ...] | list[str]) -> QuizArgs:
     topics: list[str] = []
     difficulty: str | None = None
     review = help_ = False
+    question_id: str | None = None
     for key, value in options.items():
-        if key == "topic":
+        if key == "id":
+            question_id = _shorten(value.strip().lower(), MAX_QUESTION_ID) if value.strip() else None
+        elif key == "topic":
             if value.lower() == "review":
                 review = True
+            elif looks_like_question_id(value):
+                question_id = value.strip().lower()
             elif (t := parse_topic(value)) is not None:
                 topics.append(t)
         elif key == "difficulty":
             difficulty = parse_difficulty(value)
         else:
-            raise ArgumentError(f"Unknown option `{key}`. /quiz takes a topic and a difficulty.")
+            raise ArgumentError(f"Unknown option `{key}`. /quiz takes a topic and a difficulty (or an id).")
     for word in bare:
         w = word.lower()
         if w == "review":
@@ -135,17 +153,20 @@ def parse_quiz(words: tuple[str, ...] | list[str]) -> QuizArgs:
             difficulty = parse_difficulty(w)
         elif w in ANY_WORDS:
             continue
+        elif looks_like_question_id(w):
+            question_id = w
         else:
             try:
                 topic = parse_topic(w)
             except ArgumentError as exc:
                 raise ArgumentError(
-                    f"I don't know `{word}`. /quiz takes a topic, a difficulty (easy, medium, hard) or `review`."
+                    f"I don't know `{word}`. /quiz takes a topic, a difficulty (easy, medium, hard), `review` "
+                    "or a question id (shown on every card)."
                     f"{_suggest(w, [*TOPICS, *DIFFICULTIES, 'review'])} {topics_help()}"
                 ) from exc
             if topic:
                 topics.append(topic)
-    return QuizArgs(tuple(dict.fromkeys(topics)), difficulty, review, help_)
+    return QuizArgs(tuple(dict.fromkeys(topics)), difficulty, review, help_, question_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,10 @@ HELP_TEXT = """Practise machine-learning interview questions, alone or as a team
 then grade yourself Again / Hard / Good / Easy. You won't see a question twice until you've seen every one in \
 your selection.
 • `/quiz review` — the questions your spaced-repetition schedule says are due.
+• **Answer** (a button on every card) — write your answer in your own words: I say which key points you covered, \
+partly covered or missed, suggest a grade, then show the reference answer. Your click still decides the grade. \
+Typed answers are private to you and kept 30 days.
+• `/quiz ID` — open one question by its id (shown on every card), to retry it or share it.
 • `/answer` — today's question-of-the-day answer, privately.
 • `/topics` — what the bank holds, by topic and difficulty.
 • `/suggest` — propose a question for this team (`/suggest TOPIC DIFFICULTY PROMPT | ANSWER` as text); an admin \

@@ -9,12 +9,14 @@ from bot.bank.model import Question
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 CUSTOM_ID_PREFIX = "mlq"
+SUGGESTED_MARK = "· suggested"
 MAX_POST_ID = 2**63 - 1
 # The one apology every adapter shows when something failed on our side (never the exception text).
 APOLOGY = "Something went wrong on my side. Please try again in a moment."
 
 BUTTON_LABELS: dict[str, str] = {
     "reveal": "Reveal answer",
+    "answer": "Answer",
     "hint": "Hint",
     "skip": "Skip",
     "again": "Again",
@@ -30,6 +32,7 @@ BUTTON_LABELS: dict[str, str] = {
 }
 BUTTON_STYLES: dict[str, ButtonStyle] = {
     "reveal": "primary",
+    "answer": "primary",
     "again": "danger",
     "good": "success",
     "easy": "success",
@@ -42,14 +45,19 @@ BUTTON_STYLES: dict[str, ButtonStyle] = {
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A button bound to a posted question; its custom id survives restarts ('mlq:reveal:42')."""
+    """A button bound to a posted question; its custom id survives restarts ('mlq:reveal:42').
+
+    `marked` flags the grade the answer checker suggests (the label says so; the click still decides).
+    """
 
     action: str
     post_id: int
+    marked: bool = False
 
     @property
     def label(self) -> str:
-        return BUTTON_LABELS[self.action]
+        label = BUTTON_LABELS[self.action]
+        return f"{label} {SUGGESTED_MARK}" if self.marked else label
 
     @property
     def style(self) -> ButtonStyle:
@@ -73,11 +81,12 @@ def parse_custom_id(custom_id: str) -> tuple[str, int] | None:
 
 
 def question_buttons(post_id: int) -> tuple[Button, ...]:
-    return (Button("reveal", post_id), Button("hint", post_id), Button("skip", post_id))
+    return (Button("reveal", post_id), Button("hint", post_id), Button("skip", post_id), Button("answer", post_id))
 
 
-def grade_buttons(post_id: int) -> tuple[Button, ...]:
-    return tuple(Button(g, post_id) for g in ("again", "hard", "good", "easy"))
+def grade_buttons(post_id: int, suggested: str | None = None) -> tuple[Button, ...]:
+    """Again / Hard / Good / Easy; the `suggested` one (the answer checker's) is marked."""
+    return tuple(Button(g, post_id, marked=g == suggested) for g in ("again", "hard", "good", "easy"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,11 @@ class PracticeService:
         question = bank.by_id[question_id]
         return Reply(card=QuestionCard(question, post_id, heading=heading), buttons=question_buttons(post_id))
 
+    async def serve_question(self, actor: Actor, place: Place, question_id: str, heading: str | None = None) -> Reply:
+        """A private card for one given question (`/quiz ID`, or a fresh card for an answer to a stale one)."""
+        bank = await self.team_bank(actor.platform, actor.team_id)
+        return await self._serve(actor, place, question_id, heading=heading, bank=bank)
+
     async def check_access(self, actor: Actor, post: PostRow | None) -> tuple[PostRow, Question] | Reply:
         """The post and its question if this actor may use its buttons, else a private refusal."""
         if post is None or post.platform != actor.platform:
@@ -139,10 +144,11 @@ class PracticeService:
     def hint(self, post: PostRow, question: Question) -> Reply:
         if not question.hints:
             return Reply(text="This question has no hints. Try answering out loud, then reveal the answer.",
-                         buttons=(Button("reveal", post.id),))
+                         buttons=(Button("reveal", post.id), Button("answer", post.id)))
         return Reply(card=QuestionCard(question, post.id, show_hints=True),
-                     buttons=(Button("reveal", post.id), Button("skip", post.id)) if post.kind == "quiz"
-                     else (Button("reveal", post.id),), replace=post.kind == "quiz")
+                     buttons=(Button("reveal", post.id), Button("skip", post.id), Button("answer", post.id))
+                     if post.kind == "quiz" else (Button("reveal", post.id), Button("answer", post.id)),
+                     replace=post.kind == "quiz")
 
     async def skip(self, actor: Actor, place: Place, question: Question) -> list[Reply]:
         replies = await self.draw(actor, place, QuizArgs(topics=(question.topic,)))

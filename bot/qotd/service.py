@@ -34,6 +34,7 @@ from bot.practice.streaks import StreakState, as_of
 from bot.qotd.failures import FailureLog
 from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError
 from bot.qotd.schedule import DEFAULT_GRACE, describe, latest_occurrence, next_fire
+from bot.store import answers as answer_store
 from bot.store import boards, claims
 from bot.store import schedules as schedule_store
 from bot.store.claims import ReminderCandidate
@@ -290,7 +291,8 @@ class QotdService:
             card=QuestionCard(question, post.id, heading="📅 Question of the day",
                               footer="Think it through, discuss in the thread, then reveal privately and grade "
                                      "yourself. React 👀 to get the answer in a DM."),
-            buttons=(Button("reveal", post.id),), private=False, dedupe_key=dedupe_key(post.id),
+            buttons=(Button("reveal", post.id), Button("answer", post.id)), private=False,
+            dedupe_key=dedupe_key(post.id),
         )
         key = ("post", post.id)
         what = f"post {post.id} in {_where(post.place)}"
@@ -341,6 +343,10 @@ class QotdService:
             graded, good = await self.store.post_grade_summary(post.id)
             summary = (f"{graded} graded · {round(100 * good / graded)}% rated Good or Easy" if graded
                        else "Nobody graded this one yet — you still can with the button above.")
+            typed, share = await answer_store.post_summary(self.store, post.id)
+            if typed:
+                summary += (f" · {typed} answered in their own words, covering {round(100 * share)}% of the key "
+                            "points on average")
             reply = Reply(card=QuestionCard(question, post.id, reveal=True, heading="✅ Answer",
                                             footer=summary), private=False)
             await outbound.post_in_thread(post.place, PostedMessage(post.message_id or "", post.thread_id), reply)

@@ -42,6 +42,7 @@ USER_TABLES: tuple[UserColumn, ...] = (
     UserColumn("privacy_requests", "target_id"),
     UserColumn("schedules", "created_by", "blank"),
     UserColumn("champion_awards", "user_id", "blank"),
+    UserColumn("typed_answers", "user_id"),  # before posts: a typed answer references its card
     UserColumn("suggestions", "user_id"),  # what they proposed goes, approved team questions included
     UserColumn("suggestions", "decided_by", "blank"),  # an admin's decision stays, without their id
 )

@@ -471,7 +471,9 @@ class FakeDiscord:
         data = {"custom_id": modal["custom_id"], "components": rows}
         who = user_id or int((record.payload.get("member") or {}).get("user", record.payload.get("user"))["id"])
         source = self.messages.get(record.source_message_id) if record.source_message_id else None
-        return await self._interaction(5, data, who, int(record.payload["channel_id"]), None, message=source)
+        channel_id = int(record.payload["channel_id"])
+        in_dm = channel_id in self.dm_channels.values()
+        return await self._interaction(5, data, who, channel_id, None, message=source, in_dm=in_dm)
 
     async def redeliver(self, record: InteractionRecord) -> float:
         """Dispatch the very same INTERACTION_CREATE payload again (a platform redelivery)."""

@@ -121,7 +121,60 @@ def callback_errors(body: Any) -> list[str]:
         return out
     if body.get("type") in (4, 7):
         return message_errors(data, kind="webhook")
+    if body.get("type") == 9:
+        return modal_errors(data)
     return []
+
+
+MODAL_TITLE = 45
+TEXT_INPUT_LABEL = 45
+TEXT_INPUT_PLACEHOLDER = 100
+TEXT_INPUT_LENGTH = 4000
+
+
+def modal_errors(data: dict[str, Any]) -> list[str]:
+    """A modal (callback type 9): title, custom id, and 1 to 5 rows of one text input each."""
+    out: list[str] = []
+    if not 1 <= len(data.get("title") or "") <= MODAL_TITLE:
+        out.append(f"data.title: 1 to {MODAL_TITLE} characters")
+    if not 1 <= len(data.get("custom_id") or "") <= CUSTOM_ID_LIMIT:
+        out.append(f"data.custom_id: 1 to {CUSTOM_ID_LIMIT} characters")
+    rows = data.get("components") or []
+    if not 1 <= len(rows) <= ACTION_ROWS:
+        out.append(f"data.components: 1 to {ACTION_ROWS} rows")
+    for r, row in enumerate(rows):
+        if row.get("type") == 18:  # a label holding one component (its label text is the label's)
+            item, where = row.get("component") or {}, f"data.components.{r}.component"
+            if not 1 <= len(row.get("label") or "") <= TEXT_INPUT_LABEL:
+                out.append(f"data.components.{r}.label: 1 to {TEXT_INPUT_LABEL} characters")
+            if item.get("type") == 4:
+                out += _text_input_errors(item, where, labelled=True)
+            continue
+        if row.get("type") == 10:  # a text display
+            continue
+        items = row.get("components") or []
+        if row.get("type") != 1 or len(items) != 1 or items[0].get("type") != 4:
+            out.append(f"data.components.{r}: an action row of one text input")
+            continue
+        out += _text_input_errors(items[0], f"data.components.{r}.components.0", labelled=False)
+    return out
+
+
+def _text_input_errors(item: dict[str, Any], where: str, *, labelled: bool) -> list[str]:
+    out: list[str] = []
+    if item.get("style") not in (1, 2):
+        out.append(f"{where}.style: 1 (short) or 2 (paragraph)")
+    if not labelled and not 1 <= len(item.get("label") or "") <= TEXT_INPUT_LABEL:
+        out.append(f"{where}.label: 1 to {TEXT_INPUT_LABEL} characters")
+    if len(item.get("placeholder") or "") > TEXT_INPUT_PLACEHOLDER:
+        out.append(f"{where}.placeholder: at most {TEXT_INPUT_PLACEHOLDER} characters")
+    for key, low in (("min_length", 0), ("max_length", 1)):
+        value = item.get(key)
+        if value is not None and not low <= value <= TEXT_INPUT_LENGTH:
+            out.append(f"{where}.{key}: {low} to {TEXT_INPUT_LENGTH}")
+    if len(item.get("value") or "") > TEXT_INPUT_LENGTH:
+        out.append(f"{where}.value: at most {TEXT_INPUT_LENGTH} characters")
+    return out
 
 
 def command_errors(commands: Any) -> list[str]:

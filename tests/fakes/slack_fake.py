@@ -99,6 +99,8 @@ class FakeSlack:
     ratelimited: int = 0  # posts answered 429 ratelimited by channel_rate_limit
     scopes: frozenset[str] = GRANTED_SCOPES
     hang: dict[str, float] = field(default_factory=dict)  # method (or 'response_url', or '*') → seconds to stall
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # modals opened with views.open, by view id
+    invalid_views: list[list[str]] = field(default_factory=list)  # views.open calls refused as invalid_arguments
     in_flight: int = 0  # requests being answered now (Web API and response_url)
     max_in_flight: int = 0
     usergroups: dict[str, list[str]] = field(default_factory=dict)  # user group id → its users
@@ -113,6 +115,7 @@ class FakeSlack:
         self._socket_ready = asyncio.Event()
         self._ack_waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._envelopes = itertools.count(1)
+        self._view_triggers: dict[str, str] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -314,13 +317,24 @@ class FakeSlack:
         return {"ok": True, "channel": {**info, "is_member": True}}
 
     def _m_views_open(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
-        view = _maybe_json(body.get("view")) or {}
-        return {"ok": True, "view": {"id": unique_id("V"), "team_id": TEAM_ID, "hash": unique_id("h"), **view}}
+        """Open a modal: refused as Slack does for an unknown trigger or a view past Block Kit's limits."""
+        trigger = str(body.get("trigger_id") or "")
+        if not trigger:
+            return {"ok": False, "error": "invalid_trigger_id"}
+        view = _maybe_json(body.get("view"))
+        problems = view_problems(view)
+        if problems:
+            self.invalid_views.append(problems)
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
+        view_id = unique_id("V")
+        opened = {"id": view_id, "hash": f"h-{view_id}", "team_id": TEAM_ID, "app_id": APP_ID, **view}
+        self.views[view_id] = opened
+        self._view_triggers[view_id] = trigger
+        return {"ok": True, "view": opened}
 
     def opened_views(self) -> list[dict[str, Any]]:
-        """The modals the app opened (views.open), as Slack returned them (with an id)."""
-        return [self._m_views_open(c.body, None)["view"] | {"trigger_id": c.body.get("trigger_id")}
-                for c in self.calls_to("views.open")]
+        """The modals the app opened (views.open), as Slack returned them (with an id) and their trigger id."""
+        return [view | {"trigger_id": self._view_triggers[view_id]} for view_id, view in self.views.items()]
 
     def _m_views_publish(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {"ok": True, "view": {"id": "V0001", **_maybe_json(body.get("view"))}}
@@ -450,6 +464,44 @@ def _user_json(user: FakeUser) -> dict[str, Any]:
         "is_owner": user.is_owner,
         "profile": {"display_name": user.name, "real_name": user.name.title()},
     }
+
+
+VIEW_TEXT_LIMITS = {"title": 24, "submit": 24, "close": 24}
+VIEW_BLOCKS = 100
+PRIVATE_METADATA = 3000
+INPUT_LENGTH = 3000
+PLACEHOLDER = 150
+INPUT_LABEL = 2000
+
+
+def view_problems(view: Any) -> list[str]:
+    """What Slack refuses in a modal view (Block Kit's published limits; slack_sdk's View validators)."""
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        return ["view: a modal object"]
+    out: list[str] = []
+    for key, limit in VIEW_TEXT_LIMITS.items():
+        text = (view.get(key) or {}).get("text", "")
+        if (key == "title" or key in view) and not 1 <= len(text) <= limit:
+            out.append(f"{key}.text: 1 to {limit} characters")
+    if len(view.get("private_metadata") or "") > PRIVATE_METADATA:
+        out.append(f"private_metadata: at most {PRIVATE_METADATA} characters")
+    blocks = view.get("blocks") or []
+    if not 1 <= len(blocks) <= VIEW_BLOCKS:
+        out.append(f"blocks: 1 to {VIEW_BLOCKS}")
+    for k, block in enumerate(blocks):
+        if block.get("type") != "input":
+            continue
+        element = block.get("element") or {}
+        if not 1 <= len((block.get("label") or {}).get("text", "")) <= INPUT_LABEL:
+            out.append(f"blocks.{k}.label: 1 to {INPUT_LABEL} characters")
+        if element.get("type") == "plain_text_input":
+            for key, low in (("min_length", 0), ("max_length", 1)):
+                value = element.get(key)
+                if value is not None and not low <= value <= INPUT_LENGTH:
+                    out.append(f"blocks.{k}.element.{key}: {low} to {INPUT_LENGTH}")
+            if len((element.get("placeholder") or {}).get("text", "")) > PLACEHOLDER:
+                out.append(f"blocks.{k}.element.placeholder: at most {PLACEHOLDER} characters")
+    return out
 
 
 def _error(code: str) -> web.Response:
