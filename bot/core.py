@@ -21,23 +21,29 @@ from bot.commands.args import (
     parse_streak,
 )
 from bot.commands.help import HELP_TEXT, QOTD_HELP
+from bot.commands.progress_args import parse_progress
 from bot.commands.replies import Reply, error, info
 from bot.domain.events import Actor, ButtonPress, Command, Place, Reaction
 from bot.domain.periods import local_date, local_midnight, month_key, week_key, week_start, zone
 from bot.domain.records import PostRow
 from bot.practice.grade_writer import GradeWriter
+from bot.practice.progress import ProgressService
 from bot.practice.service import PracticeService, Timezones, streak_line
 from bot.practice.streaks import as_of
 from bot.qotd.ports import Outbound
 from bot.qotd.service import QotdService, format_board
+from bot.qotd.stats import qotd_stats
 from bot.store import boards
+from bot.store import progress as progress_store
 from bot.store.aliases import apply_aliases
 from bot.store.store import DatabaseUnavailableError, Store
 
 log = logging.getLogger(__name__)
 ADMIN_ONLY = ("Only server admins (Manage Server on Discord, workspace admins or owners on Slack) or people on "
               "this team's /qotd allow-list can change the question of the day.")
-QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "reload", "help")
+STATS_ADMIN_ONLY = ("`/qotd stats` is for admins (Manage Server on Discord, workspace admins or owners on Slack, or "
+                    "people on this team's /qotd allow-list). Your own figures are in `/progress` and `/streak`.")
+QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "reload", "stats", "help")
 DATABASE_GONE = ("I can't save anything right now: my database file went missing or was replaced. Nothing was "
                  "recorded; the bot's operator has been alerted in the log.")
 OTHER_TEAM = "That question belongs to another team: you can only use the buttons of your own team's questions."
@@ -60,7 +66,9 @@ class Core:
         self.pack_paths = pack_paths
         self.outbounds: dict[str, Outbound] = {}
         self.practice = PracticeService(store=store, bank=bank, clock=clock, writer=writer, rng=self.rng)
-        self.qotd = QotdService(store=store, bank=bank, clock=clock, rng=self.rng, outbounds=self.outbounds)
+        self.progress = ProgressService(store=store, bank=bank, clock=clock)
+        self.qotd = QotdService(store=store, bank=bank, clock=clock, rng=self.rng, outbounds=self.outbounds,
+                                progress=self.progress)
         self._bank = bank
         self._registered: set[tuple[str, str, str, str, str | None]] = set()
 
@@ -93,7 +101,7 @@ class Core:
             log.warning("question bank reload refused: %d problem(s)", len(errors))
             return [str(e) for e in errors]
         self._bank = Bank(tuple(questions))
-        self.practice.bank = self.qotd.bank = self._bank
+        self.practice.bank = self.qotd.bank = self.progress.bank = self._bank
         log.info("question bank reloaded: %d questions", len(self._bank))
         return []
 
@@ -178,7 +186,7 @@ class Core:
     async def _command(self, command: Command) -> list[Reply]:
         handlers: dict[str, Callable[[Command], Awaitable[list[Reply]]]] = {
             "quiz": self._quiz, "answer": self._answer, "streak": self._streak, "leaderboard": self._leaderboard,
-            "topics": self._topics, "qotd": self._qotd, "help": self._help,
+            "topics": self._topics, "qotd": self._qotd, "help": self._help, "progress": self._progress,
         }
         handler = handlers.get(command.name.lstrip("/").lower())
         if handler is None:
@@ -206,6 +214,9 @@ class Core:
         if isinstance(checked, Reply):
             return [checked]
         post, question = checked
+        if press.action in ("reveal", "skip"):
+            await progress_store.record_action(self.store, post.id, press.actor.platform, post.team_id,
+                                               press.actor.user_id, press.action, self.clock.now())
         if press.action == "reveal":
             return [self.practice.reveal(post, question)]
         if press.action == "hint":
@@ -228,7 +239,12 @@ class Core:
         checked = await self.practice.check_access(reaction.actor, post)
         if isinstance(checked, Reply):
             return [checked]
+        await self._note_reveal(reaction.actor, post)
         return [self.practice.reveal(*checked)]
+
+    async def _note_reveal(self, actor: Actor, post: PostRow) -> None:
+        await progress_store.record_action(self.store, post.id, actor.platform, post.team_id, actor.user_id,
+                                           "reveal", self.clock.now())
 
     # --- commands ---------------------------------------------------------------------------------
 
@@ -261,7 +277,10 @@ class Core:
         if post is None:
             return [info("No question of the day has been posted here yet. Try `/quiz` for a private question.")]
         checked = await self.practice.check_access(command.actor, post)
-        return [checked] if isinstance(checked, Reply) else [self.practice.reveal(*checked)]
+        if isinstance(checked, Reply):
+            return [checked]
+        await self._note_reveal(command.actor, checked[0])
+        return [self.practice.reveal(*checked)]
 
     async def _streak(self, command: Command) -> list[Reply]:
         args = parse_streak(command.args)
@@ -282,10 +301,12 @@ class Core:
         state = as_of(await boards.streak_state(self.store, actor.platform, actor.team_id, actor.user_id), today)
         practised = "✅ You have practised today." if state.last_date == today else \
             "Not practised yet today — `/quiz` to keep your streak."
+        extra, calendar = await self.progress.streak_extras(actor, today)
         lines = [*notes, streak_line(state), practised,
                  f"Freezes: {state.freezes}/2 held (one earned every 7 days in a row; a missed day uses one).",
+                 *extra,
                  f"Your timezone: {tz}. Change it with `/streak Europe/Berlin`; reminders with `/streak remind=3`."]
-        return [info("\n".join(lines), title="Your streak")]
+        return [Reply(text="\n".join(lines), title="Your streak", images=(calendar,))]
 
     async def _leaderboard(self, command: Command) -> list[Reply]:
         args = parse_leaderboard(command.args)
@@ -305,7 +326,18 @@ class Core:
         else:
             period = {"week": week_key(now, team_tz), "month": month_key(now, team_tz), "all": "all"}[args.period]
             board = await boards.period_board(self.store, actor.platform, actor.team_id, period, actor.user_id)
-        return [info(format_board(board.top, board.me, f"🏆 {title}"), private=False)]
+        text = format_board(board.top, board.me, f"🏆 {title}")
+        if not args.chart:
+            return [info(text, private=False)]
+        chart = await self.progress.leaderboard_chart(actor.platform, actor.team_id, local_date(now, team_tz),
+                                                      [(r.display_name, r.points) for r in board.top], title)
+        return [Reply(text=text, private=False, images=(chart,))]
+
+    async def _progress(self, command: Command) -> list[Reply]:
+        actor = command.actor
+        tz = (await self._zones(actor)).for_streaks(actor)
+        today = local_date(self.clock.now(), tz)
+        return [await self.progress.command(actor, parse_progress(command.args, today), tz, today)]
 
     async def _topics(self, command: Command) -> list[Reply]:
         lines = ["**Topics** (easy / medium / hard):"]
@@ -327,13 +359,16 @@ class Core:
             return [info(QOTD_HELP)]
         actor = command.actor
         if not (actor.is_admin or await self.store.is_listed_admin(actor.platform, actor.team_id, actor.user_id)):
-            return [error(ADMIN_ONLY)]
+            return [error(STATS_ADMIN_ONLY if action == "stats" else ADMIN_ONLY)]
         if action == "setup":
             return [await self.qotd.setup(actor, command.place, parse_qotd_setup(rest))]
         if action == "reload":
             return [await self._reload_reply()]
         if action == "status":
             return [await self.qotd.status(command.place)]
+        if action == "stats":
+            return [await qotd_stats(self.store, self.progress.pictures, self.bank, actor.platform, actor.team_id,
+                                     self.clock.now(), await self.store.team_timezone(actor.platform, actor.team_id))]
         if action == "now":
             return [await self.qotd.post_now(command.place)]
         return [await self.qotd.set_paused(command.place, action == "pause")]

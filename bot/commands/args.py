@@ -152,12 +152,15 @@ def parse_quiz(words: tuple[str, ...] | list[str]) -> QuizArgs:
 class BoardArgs:
     period: str = "week"
     topic: str | None = None
+    chart: bool = False
 
 
 def parse_leaderboard(words: tuple[str, ...] | list[str]) -> BoardArgs:
-    """`/leaderboard [week|month|all] [topic]`."""
+    """`/leaderboard [week|month|all] [topic] [chart]`."""
     bare, options = _split(words)
     period, topic = "week", None
+    chart = "chart" in (w.lower() for w in bare) or parse_switch("chart", options.pop("chart", "off"))
+    bare = [w for w in bare if w.lower() != "chart"]
     values = [*bare, *(v for k, v in options.items() if k in ("period", "topic"))]
     for key in options:
         if key not in ("period", "topic"):
@@ -174,7 +177,7 @@ def parse_leaderboard(words: tuple[str, ...] | list[str]) -> BoardArgs:
                     f"I don't know `{word}`. /leaderboard takes a period (week, month, all) and a topic. "
                     f"{topics_help()}"
                 ) from exc
-    return BoardArgs(period, topic)
+    return BoardArgs(period, topic, chart)
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +311,7 @@ class QotdSetupArgs:
     admins: tuple[str, ...] | None = None
     channel_id: str | None = None
     weekly_board: bool | None = None
+    topic_mode: str | None = None  # 'weakest', or '' to go back to the schedule's own topics
     given: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -330,6 +334,8 @@ def parse_qotd_setup(words: tuple[str, ...] | list[str]) -> QotdSetupArgs:
             values["timezone"] = parse_timezone(value)
         elif key == "days":
             values["weekdays"] = parse_days(value)
+        elif key in ("topics", "topic") and value.lower() == "weakest":
+            values["topic_mode"] = "weakest"
         elif key in ("topics", "topic"):
             topics.extend(t for part in value.split(",") if part and (t := parse_topic(part)))
             values["topics"] = ()
@@ -377,5 +383,6 @@ def parse_qotd_setup(words: tuple[str, ...] | list[str]) -> QotdSetupArgs:
             values["topics"] = ()
     if "topics" in values:
         values["topics"] = tuple(dict.fromkeys(topics))
+        values.setdefault("topic_mode", "")
     values["given"] = frozenset(values)
     return QotdSetupArgs(**values)  # type: ignore[arg-type]
