@@ -71,6 +71,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.info": {"channels:read", "groups:read"},
     "conversations.history": {"channels:history", "groups:history"},
     "conversations.join": {"channels:join"},
+    # files_upload_v2 calls files.getUploadURLExternal, uploads, then files.completeUploadExternal: all files:write
+    "files.upload.v2": {"files:write"},
     "views.publish": set(),  # no scope
     "auth.test": set(),
     "apps.connections.open": set(),  # the app-level token's connections:write, not a bot scope

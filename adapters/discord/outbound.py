@@ -143,6 +143,7 @@ class DiscordOutbound:
                     else discord.AllowedMentions.none(),
                     mention_author=False,
                     **extra,
+                    **out.send_files(),
                 )
             )
         return sent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,10 +14,12 @@ from adapters.discord.views import build_view
 from bot.bank.model import Question
 from bot.bank.render.discord import CONTENT_LIMIT, discord_embeds, discord_text, escape_discord_mentions
 from bot.bank.render.question_card import question_body, question_title
-from bot.commands.replies import QuestionCard, Reply
+from bot.commands.replies import Image, QuestionCard, Reply
 
 ERROR_COLOR = 0xED4245
 CARD_CACHE_SIZE = 4096
+IMAGE_COLOR = 0x0D1117  # the pictures' dark background
+MAX_EMBEDS = 10  # per message
 
 
 @dataclass(slots=True)
@@ -26,6 +29,19 @@ class Outgoing:
     content: str | None = None
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
+    images: list[Image] = field(default_factory=list)
+
+    def files(self) -> list[discord.File]:
+        """Fresh upload objects for the images (discord.py consumes a File when it sends it)."""
+        return [discord.File(io.BytesIO(i.png), filename=i.filename, description=i.alt[:1024]) for i in self.images]
+
+    def send_files(self) -> dict[str, Any]:
+        """`files=` for a new message, only when there are images (no multipart request otherwise)."""
+        return {"files": self.files()} if self.images else {}
+
+    def edit_files(self) -> dict[str, Any]:
+        """`attachments=` for an edit, only when there are images (an edit without it keeps what was there)."""
+        return {"attachments": self.files()} if self.images else {}
 
     def send_view(self) -> discord.ui.View:
         """The view for a *new* message: MISSING (no components key) when it has no buttons."""
@@ -90,6 +106,23 @@ def render_reply(reply: Reply, *, prefix: str | None = None) -> list[Outgoing]:
             first.content = f"{prefix}\n{first.content}"
         else:
             out.insert(0, Outgoing(content=prefix))
+    if reply.images:
+        _attach(out, reply.images)
     if reply.buttons:
         out[-1].view = build_view(reply.buttons)
     return out
+
+
+def image_embed(image: Image) -> discord.Embed:
+    """An embed showing an attached picture (`attachment://NAME`); the alt text rides on the attachment."""
+    return discord.Embed(color=IMAGE_COLOR).set_image(url=f"attachment://{image.filename}")
+
+
+def _attach(out: list[Outgoing], images: tuple[Image, ...]) -> None:
+    """Upload the images with the last message, each shown by an embed referring to its attachment."""
+    last = out[-1]
+    if len(last.embeds) + len(images) > MAX_EMBEDS:
+        last = Outgoing()
+        out.append(last)
+    last.images = list(images)
+    last.embeds = [*last.embeds, *(image_embed(i) for i in images)]

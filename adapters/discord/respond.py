@@ -101,10 +101,13 @@ async def deliver(
         out = part.out
         if not response.is_done():
             if part.replace:
-                await response.edit_message(content=out.content, embeds=out.embeds, view=out.edit_view())
+                await response.edit_message(
+                    content=out.content, embeds=out.embeds, view=out.edit_view(), **out.edit_files()
+                )
             else:
                 await response.send_message(
-                    out.content, embeds=out.embeds, view=out.send_view(), ephemeral=part.private
+                    out.content, embeds=out.embeds, view=out.send_view(), ephemeral=part.private,
+                    **out.send_files(),
                 )
         elif thinking:
             # The deferred "thinking" message is ephemeral: it takes the first private message, or a pointer
@@ -112,7 +115,7 @@ async def deliver(
             thinking = False
             if part.private:
                 await interaction.edit_original_response(
-                    content=out.content, embeds=out.embeds, view=out.edit_view()
+                    content=out.content, embeds=out.embeds, view=out.edit_view(), **out.edit_files()
                 )
             else:
                 await interaction.edit_original_response(content=PUBLIC_AFTER_DEFER, embeds=[], view=None)
@@ -120,11 +123,12 @@ async def deliver(
         elif part.replace and interaction.message is not None:
             if deferred:
                 await interaction.edit_original_response(
-                    content=out.content, embeds=out.embeds, view=out.edit_view()
+                    content=out.content, embeds=out.embeds, view=out.edit_view(), **out.edit_files()
                 )
             else:
                 await interaction.followup.edit_message(
-                    interaction.message.id, content=out.content, embeds=out.embeds, view=out.edit_view()
+                    interaction.message.id, content=out.content, embeds=out.embeds, view=out.edit_view(),
+                    **out.edit_files(),
                 )
         else:
             await _follow_up(interaction, out, private=part.private)
@@ -138,4 +142,5 @@ async def _follow_up(interaction: discord.Interaction[Any], out: Outgoing, *, pr
         view=out.send_view(),
         ephemeral=private,
         wait=True,
+        **out.send_files(),
     )

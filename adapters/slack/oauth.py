@@ -29,6 +29,7 @@ BOT_SCOPES: tuple[str, ...] = (
     "channels:history",
     "groups:history",
     "channels:join",
+    "files:write",
 )
 """Bot scopes requested on install; keep in step with manifest.yaml."""
 

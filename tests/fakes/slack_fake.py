@@ -100,6 +100,8 @@ class FakeSlack:
     hang: dict[str, float] = field(default_factory=dict)  # method (or 'response_url', or '*') → seconds to stall
     in_flight: int = 0  # requests being answered now (Web API and response_url)
     max_in_flight: int = 0
+    # files_upload_v2: file id -> filename, length, alt_txt, data (the bytes uploaded), title, channel (once shared)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._last_post: dict[str, float] = {}  # channel → monotonic time of its last accepted chat.postMessage
@@ -117,6 +119,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._websocket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -266,7 +269,48 @@ class FakeSlack:
         message = {"type": "message", "ts": ts, "text": body.get("text"), "metadata": body.get("metadata")}
         if not body.get("thread_ts"):
             self.history.setdefault(str(body.get("channel")), []).insert(0, message)
-        return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
+        channel = str(body.get("channel"))
+        if channel[:1] in ("U", "W"):  # a user id opens (or finds) the app's direct message with that user
+            channel = "D" + channel[1:]
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _m_files_getUploadURLExternal(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if "files:write" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "files:write"}
+        if not body.get("filename") or not str(body.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = unique_id("F")
+        self.files[file_id] = {"filename": body["filename"], "length": int(body["length"]),
+                               "alt_txt": body.get("alt_txt"), "data": None, "channel": None, "title": None}
+        return {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{self._port}/upload/{file_id}"}
+
+    def _m_files_completeUploadExternal(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        listed = body.get("files")
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = body.get("channel_id") or None
+        if channel and not self.is_member(str(channel)):
+            return {"ok": False, "error": "not_in_channel"}
+        done = []
+        for item in listed:
+            entry = self.files.get(str(item.get("id")))
+            if entry is None or entry["data"] is None or len(entry["data"]) != entry["length"]:
+                return {"ok": False, "error": "file_not_found" if entry is None else "file_upload_incomplete"}
+            entry["title"], entry["channel"] = item.get("title"), channel
+            done.append({"id": item["id"], "title": item.get("title"), "name": entry["filename"]})
+        return {"ok": True, "files": done}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        entry = self.files.get(request.match_info["file_id"])
+        if entry is None:
+            return web.Response(status=404, text="unknown upload")
+        entry["data"] = await request.read()
+        return web.Response(status=200, text=f"OK - {len(entry['data'])}")
+
+    def shared_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files completed by files.completeUploadExternal (in one channel, or all)."""
+        return [f | {"id": i} for i, f in self.files.items()
+                if f["title"] is not None and (channel is None or f["channel"] == channel)]
 
     def _m_conversations_history(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
         messages = self.history.get(str(body.get("channel")), [])[: int(body.get("limit", 100))]
