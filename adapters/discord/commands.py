@@ -164,16 +164,43 @@ async def streak(
 
 
 @app_commands.command(name="leaderboard", description="This server's leaderboard.")
-@app_commands.describe(period="week, month or all time", topic="Only this topic")
+@app_commands.describe(
+    period="week, month or all time", topic="Only this topic", chart="Add the board as a chart picture"
+)
 @app_commands.choices(period=PERIOD_CHOICES)
 @app_commands.autocomplete(topic=board_topic_autocomplete)
 @app_commands.guild_only()
 async def leaderboard(
-    interaction: discord.Interaction[Any], period: str | None = None, topic: str | None = None
+    interaction: discord.Interaction[Any],
+    period: str | None = None,
+    topic: str | None = None,
+    chart: bool | None = None,
 ) -> None:
-    await _handler(interaction).run_command(
-        interaction, "leaderboard", option_words({"period": period, "topic": topic})
-    )
+    words = option_words({"period": period, "topic": topic})
+    if chart:
+        words = (*words, "chart")
+    await _handler(interaction).run_command(interaction, "leaderboard", words)
+
+
+@app_commands.command(
+    name="progress", description="Your readiness by topic and what to practise next (only you see it)."
+)
+@app_commands.describe(
+    date="Forecast your readiness on this date (YYYY-MM-DD)",
+    goal="Store the date you want to be ready by (YYYY-MM-DD, or off)",
+    team="The team's readiness by topic instead (averages only)",
+)
+@app_commands.guild_only()
+async def progress(
+    interaction: discord.Interaction[Any],
+    date: str | None = None,
+    goal: str | None = None,
+    team: bool | None = None,
+) -> None:
+    words = option_words({"date": date, "goal": goal})
+    if team:
+        words = (*words, "team")
+    await _handler(interaction).run_command(interaction, "progress", words)
 
 
 @app_commands.command(name="topics", description="The topics in the question bank.")
@@ -253,12 +280,14 @@ _qotd_action("pause", "Pause the question of the day in this channel.")
 _qotd_action("resume", "Resume the question of the day in this channel.")
 _qotd_action("status", "Show the question-of-the-day schedule of this channel.")
 _qotd_action("reload", "Re-read the question packs (a broken pack is refused with its errors).")
+_qotd_action("stats", "Participation per week and questions with outlier results (admins).")
 
 ALL_COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ...] = (
     quiz,
     answer,
     streak,
     leaderboard,
+    progress,
     topics,
     help_,
     qotd,
