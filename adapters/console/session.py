@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
+from adapters.console.images import image_folder, save_images
 from adapters.console.lines import CLOCK_USAGE, ClockStepError, describe_step, parse_clock_step, split_words
 from adapters.console.outbound import ConsoleOutbound
 from adapters.console.render import render_reply
@@ -41,7 +43,8 @@ class ConsoleUser:
 class ConsoleSession:
     """Turns lines of text into core events and prints the replies."""
 
-    def __init__(self, core: Core, clock: ManualClock, out: TextIO, outbound: ConsoleOutbound) -> None:
+    def __init__(self, core: Core, clock: ManualClock, out: TextIO, outbound: ConsoleOutbound,
+                 image_dir: Path | None = None) -> None:
         self.core = core
         self.clock = clock
         self.out = out
@@ -50,6 +53,7 @@ class ConsoleSession:
         self._last_post: dict[str, int] = {}
         core.register_outbound(outbound)
         self.outbound = outbound
+        self.image_dir = image_dir or image_folder(getattr(core.store, "path", None))
 
     def actor(self) -> Actor:
         return Actor(PLATFORM, TEAM, self.user.name, self.user.name, self.user.is_admin)
@@ -60,6 +64,8 @@ class ConsoleSession:
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
             self.say(render_reply(reply))
+            for line in save_images(reply, self.image_dir):
+                self.say(line)
             if reply.buttons:
                 self._last_post[self.user.name] = reply.buttons[0].post_id
 

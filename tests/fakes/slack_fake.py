@@ -36,7 +36,7 @@ BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 GRANTED_SCOPES = frozenset({
     "commands", "chat:write", "reactions:read", "reactions:write", "users:read", "channels:read", "groups:read",
-    "channels:history", "groups:history", "channels:join",
+    "channels:history", "groups:history", "channels:join", "files:write",
 })
 """What an install grants by default: the manifest's bot scopes (no chat:write.public)."""
 _ids = itertools.count(1)
