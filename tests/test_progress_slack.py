@@ -12,8 +12,12 @@ from adapters.slack.images import PRIVATE_NOTE
 from bot.commands.replies import Image, Reply
 from bot.domain.events import Place
 from bot.practice.pictures import render_leaderboard
+from tests import test_slack_adapter as slack_rig
 from tests.fakes.slack_fake import TEAM_ID
-from tests.test_slack_adapter import CHANNEL, Rig, bank_dir, core, fake, rig, texts  # noqa: F401 (fixtures)
+from tests.test_slack_adapter import CHANNEL, Rig, texts
+
+# The Slack rig of test_slack_adapter (a fake Slack, a real core, the Bolt app on loopback), shared as fixtures.
+bank_dir, fake, core, rig = slack_rig.bank_dir, slack_rig.fake, slack_rig.core, slack_rig.rig
 
 
 def decoded(upload: dict[str, object]) -> PILImage.Image:
