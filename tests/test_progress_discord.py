@@ -110,3 +110,19 @@ async def test_the_weekly_board_post_carries_its_chart(fake: FakeDiscord, bot: A
     [post] = fake.channel_messages(GENERAL_ID)
     assert "12.5 pts" in post.text() and not post.ephemeral
     assert only_picture(post, "leaderboard.png").size == (800, 64 + 2 * 44 + 20)
+
+
+async def test_a_deferred_private_reply_edits_the_thinking_message_with_its_picture(tmp_path: Path,
+                                                                                    fake: FakeDiscord) -> None:
+    bank = tmp_path / "bank2" / "test.yaml"
+    bank.parent.mkdir()
+    bank.write_text(BANK)
+    async with open_core(database=tmp_path / "slow.sqlite3", clock=ManualClock(MONDAY_0700_UTC),
+                         bank_paths=[bank]) as core, run_bot(core, fake, defer_after=0):
+        record = await fake.slash("progress")
+        [reply] = await answered(fake, record)
+        await fake.wait_until(lambda: reply.attachments)
+        assert record.callback_type == 5  # deferred first ("thinking"), then edited
+        assert reply.ephemeral and "readiness 0%" in reply.text()
+        only_picture(reply, "readiness.png")
+    configure_endpoints()
