@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
+
+from fsrs import Card
 
 from bot.bank.loader import Bank
 from bot.clock import Clock
@@ -23,9 +25,16 @@ from bot.store import boards
 from bot.store import progress as progress_store
 from bot.store.store import Store
 
+PARSED_CARDS = 20_000  # parsed FSRS cards kept: JSON parsing is most of /progress for a user with 2,000 cards
 UNSEEN_NOTE = "Questions never seen count as not ready."
 UNSEEN_CLAUSE = "questions never seen count as not ready"
 MAX_NEXT_STEPS = 3
+
+
+@lru_cache(maxsize=PARSED_CARDS)
+def parsed_card(stored: str) -> Card:
+    """A stored card's JSON parsed once (a review stores new JSON, so a changed card is a new key). Read only."""
+    return Card.from_json(stored)
 
 
 def image_of(picture: Picture) -> Image:
@@ -77,7 +86,7 @@ def next_steps(rows: Sequence[TopicReadiness], due: int) -> list[str]:
     return steps or ["every topic is at or above 90% — keep reviewing when `/quiz review` has questions due"]
 
 
-def team_rows(topics: Mapping[str, Sequence[str]], members: Mapping[str, Mapping[str, str]],
+def team_rows(topics: Mapping[str, Sequence[str]], members: Mapping[str, Mapping[str, Card | str]],
               at: datetime) -> list[tuple[TopicReadiness, int]]:
     """Per topic: the mean over members of their readiness and coverage, and how many members practise it.
 
@@ -110,10 +119,13 @@ class ProgressService:
     def topics(self) -> dict[str, list[str]]:
         return {t: self.bank.ids(topics=[t]) for t in self.bank.topics_in_use()}
 
-    async def _cards(self, actor: Actor) -> dict[str, str]:
-        """The user's cards for questions still in the bank, keyed by their current id."""
+    async def _cards(self, actor: Actor) -> dict[str, Card]:
+        """The user's cards, keyed by their question's current id."""
         cards = await progress_store.user_cards(self.store, actor.platform, actor.user_id)
-        return {self.bank.canonical_id(q): c for q, c in cards.items()}
+        return {self.bank.canonical_id(q): parsed_card(c) for q, c in cards.items()}
+
+    def _team(self, members: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Card]]:
+        return {u: {self.bank.canonical_id(q): parsed_card(c) for q, c in cards.items()} for u, cards in members.items()}
 
     async def command(self, actor: Actor, args: ProgressArgs, tz: str, today: date) -> Reply:
         """The reply to one /progress command."""
@@ -166,7 +178,7 @@ class ProgressService:
 
     async def team(self, actor: Actor, today: date) -> Reply:
         members = await progress_store.team_cards(self.store, actor.platform, actor.team_id)
-        canonical = {u: {self.bank.canonical_id(q): c for q, c in cards.items()} for u, cards in members.items()}
+        canonical = self._team(members)
         rows = team_rows(self.topics(), canonical, self.clock.now())
         if not canonical:
             return info("Nobody in this team has graded a question yet, so there is no team readiness to show. "
@@ -188,8 +200,7 @@ class ProgressService:
         if pool_topics:
             wanted = set(pool_topics)
             topics = {t: qs for t, qs in topics.items() if t in wanted}
-        canonical = {u: {self.bank.canonical_id(q): c for q, c in cards.items()} for u, cards in members.items()}
-        rows = team_rows(topics, canonical, self.clock.now())
+        rows = team_rows(topics, self._team(members), self.clock.now())
         return rows[0][0].topic if rows else None
 
     async def _readiness_picture(self, owner: tuple[object, ...], day: date, rows: Sequence[TopicReadiness],
