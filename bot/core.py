@@ -214,7 +214,7 @@ class Core:
         if isinstance(checked, Reply):
             return [checked]
         post, question = checked
-        if press.action in ("reveal", "skip"):
+        if (press.action, post.kind) in (("reveal", "qotd"), ("skip", "quiz")):  # what /qotd stats counts
             await progress_store.record_action(self.store, post.id, press.actor.platform, post.team_id,
                                                press.actor.user_id, press.action, self.clock.now())
         if press.action == "reveal":
@@ -243,6 +243,8 @@ class Core:
         return [self.practice.reveal(*checked)]
 
     async def _note_reveal(self, actor: Actor, post: PostRow) -> None:
+        if post.kind != "qotd":
+            return
         await progress_store.record_action(self.store, post.id, actor.platform, post.team_id, actor.user_id,
                                            "reveal", self.clock.now())
 

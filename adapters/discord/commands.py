@@ -30,6 +30,7 @@ PERIOD_CHOICES = [
     Choice(name="all time", value="all"),
 ]
 REVIEW_CHOICE = Choice(name="Review: questions due for you", value="review")
+WEAKEST_CHOICE = Choice(name="weakest: each day the team's weakest topic by readiness", value="weakest")
 
 
 class CommandHandler(Protocol):
@@ -99,6 +100,8 @@ async def topics_autocomplete(interaction: discord.Interaction[Any], current: st
             chosen.append(topic)
     head = ",".join(chosen)
     out = []
+    if not head and WEAKEST_CHOICE.value.startswith(last.strip().lower()):
+        out.append(WEAKEST_CHOICE)
     for choice in _topic_matches(interaction, last):
         value = f"{head},{choice.value}" if head else str(choice.value)
         if choice.value not in chosen and len(value) <= CHOICE_LIMIT:
