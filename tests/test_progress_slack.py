@@ -4,6 +4,7 @@ user's DM with the app (never to the channel), a public one to the channel."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from PIL import Image as PILImage
@@ -14,7 +15,7 @@ from bot.domain.events import Place
 from bot.practice.pictures import render_leaderboard
 from tests import test_slack_adapter as slack_rig
 from tests.fakes.slack_fake import TEAM_ID
-from tests.test_slack_adapter import CHANNEL, Rig, texts
+from tests.test_slack_adapter import CHANNEL, Rig, eventually, texts
 
 # The Slack rig of test_slack_adapter (a fake Slack, a real core, the Bolt app on loopback), shared as fixtures.
 bank_dir, fake, core, rig = slack_rig.bank_dir, slack_rig.fake, slack_rig.core, slack_rig.rig
@@ -35,6 +36,7 @@ async def test_private_progress_text_where_typed_picture_in_the_dm(rig: Rig) -> 
     shown = texts(body)
     assert "pytorch: readiness 0%, coverage 0% (0 of 2 seen)" in shown and "never seen count as not ready" in shown
     assert PRIVATE_NOTE in shown
+    await eventually(lambda: rig.fake.shared_files())
     [upload] = rig.fake.shared_files()
     assert upload["channel"] == "DMEMBER"  # the DM the chat.postMessage to UMEMBER opened, not CHANNEL
     assert upload["filename"] == "readiness.png" and str(upload["alt_txt"]).startswith("Your readiness by topic")
@@ -46,6 +48,7 @@ async def test_a_public_chart_is_shared_in_the_channel(rig: Rig) -> None:
     body = (await rig.slack.command("/leaderboard", "week chart", user_id="UMEMBER", channel_id=CHANNEL,
                                     response_url=rig.fake.response_url())).json()
     assert body["response_type"] == "in_channel" and PRIVATE_NOTE not in texts(body)
+    await eventually(lambda: rig.fake.shared_files(CHANNEL))
     [upload] = rig.fake.shared_files(CHANNEL)
     assert upload["filename"] == "leaderboard.png" and upload["alt_txt"] == "Leaderboard chart: This week"
     decoded(upload)
@@ -56,7 +59,8 @@ async def test_a_failed_upload_loses_nothing_of_the_text(rig: Rig) -> None:
     body = (await rig.slack.command("/leaderboard", "week chart", user_id="UMEMBER", channel_id=CHANNEL,
                                     response_url=rig.fake.response_url())).json()
     assert "This week" in texts(body)
-    assert rig.fake.shared_files() == [] and rig.fake.calls_to("files.completeUploadExternal")
+    await eventually(lambda: rig.fake.calls_to("files.completeUploadExternal"))
+    assert rig.fake.shared_files() == []
 
 
 async def test_the_weekly_board_post_shares_its_chart_in_the_channel(rig: Rig) -> None:
@@ -65,3 +69,13 @@ async def test_the_weekly_board_post_shares_its_chart_in_the_channel(rig: Rig) -
     await rig.outbound.post(Place("slack", TEAM_ID, CHANNEL), reply, mention=None, make_thread=False)
     [upload] = rig.fake.shared_files(CHANNEL)
     assert upload["alt_txt"] == "chart" and decoded(upload).size[0] == 800
+
+
+async def test_a_slow_upload_never_delays_the_answer_to_slack(rig: Rig) -> None:
+    rig.fake.hang["files.getUploadURLExternal"] = 2.5
+    started = asyncio.get_running_loop().time()
+    body = (await rig.slack.command("/progress", "", user_id="UMEMBER", channel_id=CHANNEL,
+                                    response_url=rig.fake.response_url())).json()
+    assert asyncio.get_running_loop().time() - started < 1.5 and "readiness" in texts(body)
+    assert rig.fake.shared_files() == []  # still uploading
+    await eventually(lambda: rig.fake.shared_files(), timeout=6)

@@ -143,4 +143,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             # only reach Slack after them, when the request is processed before responding).
             await ack()
             await respond_all(deps.respond(respond), items)
-        await pictures(client, body, replies)
+        if any(r.images for r in replies):
+            # In the background: with process_before_response the HTTP answer waits for this listener, and three
+            # upload round trips must not eat into Slack's 3 s.
+            deps.deadline.detach(pictures(client, body, replies))
