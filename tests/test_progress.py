@@ -291,3 +291,20 @@ async def test_topics_weakest_falls_back_to_the_whole_pool_for_a_new_team(core: 
     assert len(outbound.qotd_posts(place)) == 1
     [back] = await run(core, admin, "qotd setup topics=pytorch", place)
     assert "weakest" not in back.text
+
+
+def test_outliers_name_each_question_once_at_each_end() -> None:
+    from bot.bank.loader import Bank, lint_paths
+    from bot.qotd.stats import outlier_lines
+    from bot.store.progress import QuestionOutcome
+    from tests.conftest import SMALL_BANK
+
+    bank = Bank(tuple(lint_paths([SMALL_BANK])[0]))
+    outcomes = [QuestionOutcome("sql-easy-1", 10, 1, 0), QuestionOutcome("sql-easy-2", 5, 5, 4),
+                QuestionOutcome("pytorch-easy-1", 6, 3, 0), QuestionOutcome("pytorch-easy-2", 4, 0, 9)]
+    text = "\n".join(outlier_lines(outcomes, bank))
+    hardest, easiest = text.split("**Easiest**")
+    assert "`sql-easy-1`" in hardest and "10% Good/Easy of 10 grades" in hardest
+    assert "`sql-easy-2`" in easiest and "100% Good/Easy of 5 grades" in easiest
+    assert "pytorch-easy-2` — " in text.split("**Most skipped:**")[1].splitlines()[1]  # 4 grades: not an outlier
+    assert text.count("`sql-easy-1`") == 1

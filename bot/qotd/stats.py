@@ -51,12 +51,15 @@ def outlier_lines(outcomes: Sequence[QuestionOutcome], bank: Bank) -> list[str]:
     graded = [o for o in outcomes if o.grades >= MIN_GRADES]
     lines: list[str] = []
     if graded:
-        low = sorted(graded, key=lambda o: (_share(o), -o.grades, o.question_id))[:OUTLIERS]
-        high = sorted(graded, key=lambda o: (-_share(o), -o.grades, o.question_id))[:OUTLIERS]
+        k = min(OUTLIERS, max(1, len(graded) // 2))  # both ends, never the same question at each
+        low = sorted(graded, key=lambda o: (_share(o), -o.grades, o.question_id))[:k]
+        rest = [o for o in graded if o not in low]
+        high = sorted(rest, key=lambda o: (-_share(o), -o.grades, o.question_id))[:k]
         lines.append(f"**Hardest** (lowest share of Good/Easy, {MIN_GRADES}+ grades) — reword or re-level:")
         lines += [f"• {label(o)}: {round(_share(o) * 100)}% Good/Easy of {o.grades} grades" for o in low]
-        lines.append("**Easiest** (highest share of Good/Easy):")
-        lines += [f"• {label(o)}: {round(_share(o) * 100)}% Good/Easy of {o.grades} grades" for o in high]
+        if high:
+            lines.append("**Easiest** (highest share of Good/Easy):")
+            lines += [f"• {label(o)}: {round(_share(o) * 100)}% Good/Easy of {o.grades} grades" for o in high]
     else:
         lines.append(f"No question has {MIN_GRADES} or more grades in this team yet, so there are no outliers.")
     skipped = sorted((o for o in outcomes if o.skips), key=lambda o: (-o.skips, o.question_id))[:OUTLIERS]
