@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.practice.pictures.base import COVER, FG, FREEZE, MUTED, READY, TRACK, WARN, WIDTH, canvas, font, png
+from bot.practice.pictures.base import COVER, FG, MUTED, READY, TRACK, WARN, WIDTH, canvas, font, png
 
-HEIGHT, TOP, BOTTOM, LEFT, RIGHT = 420, 90, 60, 48, 16
-SERIES = (("posts", WARN), ("revealed", COVER), ("graded", READY), ("own words", FREEZE))
+HEIGHT, TOP, BOTTOM, LEFT, RIGHT = 420, 104, 60, 48, 16
+OWN_WORDS = (188, 140, 255)  # purple: apart from the blue of "revealed" for colour-blind eyes too
+SERIES = (("posts", WARN), ("revealed", COVER), ("graded", READY), ("own words", OWN_WORDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ def render_participation(weeks: Sequence[WeekRow], title: str = "Question of the
             h = round(plot_h * value / top)
             if h > 0:
                 d.rectangle((bx, base - h, bx + bar_w - 3, base - 1), fill=colour)
-            d.text((bx, base - h - 18), str(value), fill=FG, font=font(14))
+            d.text((bx, base - h - 20), str(value), fill=FG, font=font(16))
         d.text((gx, base + 8), f"{week.monday:%d %b}", fill=MUTED, font=font(16))
     if not weeks:
         d.text((LEFT, TOP + 20), "no questions of the day yet", fill=MUTED, font=font(22))
