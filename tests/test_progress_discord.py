@@ -126,3 +126,28 @@ async def test_a_deferred_private_reply_edits_the_thinking_message_with_its_pict
         assert reply.ephemeral and "readiness 0%" in reply.text()
         only_picture(reply, "readiness.png")
     configure_endpoints()
+
+
+async def test_without_attach_files_the_text_still_arrives_without_the_picture(tmp_path: Path) -> None:
+    from adapters.discord.outbound import DiscordOutbound
+    from bot.commands.replies import Image, Reply
+    from bot.domain.events import Place
+    from tests.fakes.discord_fake import ATTACH_FILES, BOT_PERMISSIONS, BOT_ROLE_ID, GUILD_ID
+
+    bank = tmp_path / "bank3" / "test.yaml"
+    bank.parent.mkdir()
+    bank.write_text(BANK)
+    async with FakeDiscord(guild_permissions={BOT_ROLE_ID: BOT_PERMISSIONS & ~ATTACH_FILES}) as fake, \
+            open_core(database=tmp_path / "noattach.sqlite3", clock=ManualClock(MONDAY_0700_UTC),
+                      bank_paths=[bank]) as core, run_bot(core, fake) as client:
+        record = await fake.slash("progress")
+        [reply] = await answered(fake, record)
+        assert reply.ephemeral and "readiness 0%" in reply.text() and not reply.attachments
+        assert not any("image" in e for e in reply.embeds)  # no embed pointing at a missing attachment
+        board = Reply(text="Last week's leaderboard: Ann 3 pts", private=False,
+                      images=(Image(b"\x89PNG\r\n\x1a\nnot-really", "leaderboard.png", "chart"),))
+        await DiscordOutbound(client).post(Place("discord", str(GUILD_ID), str(GENERAL_ID)), board, mention=None,
+                                           make_thread=False)
+        [post] = fake.channel_messages(GENERAL_ID)
+        assert "Ann 3 pts" in post.text() and not post.attachments
+    configure_endpoints()

@@ -8,6 +8,7 @@ silent update-defer for buttons — and the replies follow as edits and follow-u
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -76,9 +77,12 @@ async def _defer(interaction: discord.Interaction[Any]) -> bool:
 
 def _plan(interaction: discord.Interaction[Any], replies: list[Reply]) -> list[_Part]:
     can_replace = interaction.type is discord.InteractionType.component and interaction.message is not None
+    # Without Attach Files here a picture would make Discord refuse the whole message: the text carries the figures.
+    can_attach = interaction.app_permissions.attach_files
     parts: list[_Part] = []
     for reply in replies:
-        for k, out in enumerate(render_reply(reply)):
+        shown = reply if can_attach or not reply.images else dataclasses.replace(reply, images=())
+        for k, out in enumerate(render_reply(shown)):
             parts.append(_Part(out, reply.private, can_replace and reply.replace and k == 0))
     return parts
 

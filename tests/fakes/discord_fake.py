@@ -38,6 +38,7 @@ MANAGE_GUILD = 1 << 5
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17  # "Mention @everyone, @here and All Roles"
 ADMINISTRATOR = 1 << 3
@@ -53,7 +54,7 @@ MEMBER_PERMISSIONS = (
     | USE_APPLICATION_COMMANDS
 )
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
-BOT_PERMISSIONS = MEMBER_PERMISSIONS | CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS
+BOT_PERMISSIONS = MEMBER_PERMISSIONS | CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS | ATTACH_FILES
 
 TOKEN = "fake-bot-token"
 APP_ID = 900000000000000001
@@ -476,7 +477,7 @@ class FakeDiscord:
             "locale": "en-US",
             "data": data,
             "channel_id": str(channel_id),
-            "app_permissions": str(BOT_PERMISSIONS),
+            "app_permissions": str(self.bot_guild_permissions()),
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(GUILD_ID)},
         }
@@ -874,6 +875,8 @@ class FakeDiscord:
             for earlier in self.channel_messages(channel_id):
                 if earlier.nonce == str(nonce):
                     return 200, self._message_payload(earlier), {}
+        if (body or {}).get("_files") and not self.bot_guild_permissions() & (ATTACH_FILES | ADMINISTRATOR):
+            return 403, {"message": "Missing Permissions", "code": 50013}, {}
         message = self._store(channel_id, body)
         message.nonce = str(nonce) if nonce else None
         message.pinged_roles = self._pinged_roles(body or {})
