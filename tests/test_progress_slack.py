@@ -79,3 +79,13 @@ async def test_a_slow_upload_never_delays_the_answer_to_slack(rig: Rig) -> None:
     assert asyncio.get_running_loop().time() - started < 1.5 and "readiness" in texts(body)
     assert rig.fake.shared_files() == []  # still uploading
     await eventually(lambda: rig.fake.shared_files(), timeout=6)
+
+
+async def test_the_same_private_picture_is_not_sent_to_the_dm_twice(rig: Rig) -> None:
+    for _ in range(2):
+        body = (await rig.slack.command("/streak", "", user_id="UOWNER", channel_id=CHANNEL,
+                                        response_url=rig.fake.response_url())).json()
+        assert "Last 26 weeks: 0 active days, 0 freezes." in texts(body) and PRIVATE_NOTE in texts(body)
+    await eventually(lambda: rig.fake.shared_files())
+    assert [f["filename"] for f in rig.fake.shared_files()] == ["streak.png"]
+    assert len([c for c in rig.fake.calls_to("chat.postMessage") if c.body.get("channel") == "UOWNER"]) == 1

@@ -24,7 +24,7 @@ from adapters.slack.deadline import BUSY
 from adapters.slack.delivery import payloads, respond_all
 from adapters.slack.deps import Deps, guarded
 from adapters.slack.identity import command_event_id, request_team
-from adapters.slack.images import upload_images, with_image_note
+from adapters.slack.images import SentPictures, upload_images, with_image_note
 from bot.commands.replies import Reply, error
 from bot.domain.events import Actor, Command, Place
 
@@ -113,10 +113,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 return [refusal]
         return await guarded(deps.core.handle_command(command), f"/{command.name}")
 
+    sent = SentPictures()
+
     async def pictures(client: AsyncWebClient, body: dict[str, Any], replies: list[Reply]) -> None:
         for reply in replies:
             await upload_images(client, reply, channel=str(body.get("channel_id", "")),
-                                user=str(body.get("user_id", "")))
+                                user=str(body.get("user_id", "")), sent=sent)
 
     async def deliver_late(task: asyncio.Task[list[Reply]], respond: AsyncRespond, client: AsyncWebClient,
                            body: dict[str, Any]) -> None:
