@@ -75,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
                             "renders within Discord and Slack limits. Exit 1 on problems.")
     check.add_argument("files", nargs="+", type=Path, help="written answer files")
 
+    export = qsub.add_parser("export", help="write a team's own questions as a YAML pack",
+                             description="Write the questions a team approved from members' suggestions "
+                             "(BOT_DATABASE) as a YAML pack that `questions lint` accepts.")
+    export.add_argument("--team", required=True, metavar="PLATFORM:TEAM", help="e.g. discord:123456789 or slack:T0123")
+    export.add_argument("--out", type=Path, default=None, help="the pack file to write (default: print it)")
+    csv_import = qsub.add_parser("import-csv", help="turn a CSV of questions into a YAML pack",
+                                 description="Read a CSV with a header row: prompt, answer, topic, difficulty, hints "
+                                 "(answer and hints optional; several hints separated by '|' or new lines). Every "
+                                 "row is checked like a pack question; bad rows are reported by line and left out. "
+                                 "Exit 1 when any row was bad.")
+    csv_import.add_argument("file", type=Path, help="the CSV file")
+    csv_import.add_argument("--out", type=Path, default=None, help="the pack to write (default: FILE with .yaml)")
+    csv_import.add_argument("--pack", default=None, help="pack name and id prefix (default: from the file name)")
+
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance (BOT_DATABASE).")
     dsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     dsub.add_parser("upgrade", help="apply pending migrations", description="Apply pending schema migrations.")
@@ -157,6 +171,61 @@ def cmd_import(seeds: Sequence[Path], out: Path | None) -> int:
         print(f"import failed: {exc}", file=sys.stderr)
         return 1
     print(format_report(report))
+    return 0
+
+
+def cmd_export(team: str, out: Path | None) -> int:
+    from bot.store.store import Store
+    from bot.suggestions.files import export_team
+
+    platform, sep, team_id = team.partition(":")
+    if not sep or not platform or not team_id:
+        print(f"error: --team must be PLATFORM:TEAM, e.g. discord:123456789 (got {team!r})", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+
+    async def export() -> tuple[str, int]:
+        async with Store.open(settings.database) as store:
+            return await export_team(store, platform, team_id)
+
+    try:
+        text, count = asyncio.run(export())
+    except SchemaTooNewError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {count} question(s) of {platform}:{team_id} to {out}")
+    if count == 0:
+        print(f"note: {platform}:{team_id} has no questions of its own yet (approved suggestions)", file=sys.stderr)
+    return 0
+
+
+def cmd_import_csv(file: Path, out: Path | None, pack: str | None) -> int:
+    from bot.suggestions.files import import_csv, slug
+    from bot.suggestions.validate import prompt_index
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {file}: {exc}", file=sys.stderr)
+        return 2
+    shipped, _ = lint_paths([questions_dir()])
+    name = slug(pack or file.stem)
+    result = import_csv(text, str(file), pack=name, existing=prompt_index(shipped))
+    for problem in result.errors:
+        print(problem, file=sys.stderr)
+    target = out or file.with_suffix(".yaml")
+    if result.count:
+        target.write_text(result.text, encoding="utf-8")
+        print(f"wrote {result.count} question(s) to {target}")
+    else:
+        print("no valid rows: nothing written", file=sys.stderr)
+    if result.errors:
+        print(f"{len(result.errors)} problem(s) found; those rows were left out.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -254,6 +323,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check_written_files(args.files)
         if args.questions_command == "lint":
             return cmd_lint(args.paths)
+        if args.questions_command == "export":
+            return cmd_export(args.team, args.out)
+        if args.questions_command == "import-csv":
+            return cmd_import_csv(args.file, args.out, args.pack)
         if args.questions_command == "similar":
             return cmd_similar(args.paths, args.threshold, args.loose, args.unreviewed)
         return cmd_stats(args.paths)

@@ -37,13 +37,15 @@ from bot.store import boards
 from bot.store import progress as progress_store
 from bot.store.aliases import apply_aliases
 from bot.store.store import DatabaseUnavailableError, Store
+from bot.suggestions.service import SUGGESTION_ACTIONS, SuggestionForm, SuggestionService
+from bot.suggestions.team_bank import TeamBanks
 
 log = logging.getLogger(__name__)
 ADMIN_ONLY = ("Only server admins (Manage Server on Discord, workspace admins or owners on Slack) or people on "
               "this team's /qotd allow-list can change the question of the day.")
 STATS_ADMIN_ONLY = ("`/qotd stats` is for admins (Manage Server on Discord, workspace admins or owners on Slack, or "
                     "people on this team's /qotd allow-list). Your own figures are in `/progress` and `/streak`.")
-QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "reload", "stats", "help")
+QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "reload", "suggestions", "stats", "help")
 DATABASE_GONE = ("I can't save anything right now: my database file went missing or was replaced. Nothing was "
                  "recorded; the bot's operator has been alerted in the log.")
 OTHER_TEAM = "That question belongs to another team: you can only use the buttons of your own team's questions."
@@ -71,6 +73,11 @@ class Core:
                                 progress=self.progress)
         self._bank = bank
         self._registered: set[tuple[str, str, str, str, str | None]] = set()
+        # A team's own questions (approved suggestions) join its draws, posts and /topics, never another team's.
+        self.team_banks = TeamBanks(store, lambda: self._bank)
+        self.practice.bank_for = self.qotd.bank_for = self.progress.bank_for = self.team_banks.for_team
+        self.suggestions = SuggestionService(store=store, clock=clock, banks=self.team_banks,
+                                             outbounds=self.outbounds, is_admin=self._may_admin)
 
     @property
     def bank(self) -> Bank:
@@ -146,6 +153,19 @@ class Core:
         await self.store.ensure_user(actor.platform, actor.user_id, actor.display_name, self.clock.now())
         await self.store.set_user_field(actor.platform, actor.user_id, "pending_notice", text)
 
+    async def _may_admin(self, actor: Actor) -> bool:
+        """A platform admin, or on the team's /qotd allow-list."""
+        return actor.is_admin or await self.store.is_listed_admin(actor.platform, actor.team_id, actor.user_id)
+
+    async def suggestion_form(self, actor: Actor, suggestion_id: int) -> SuggestionForm | Reply:
+        """What an adapter prefills an admin's edit form (modal) with, or the refusal to show instead."""
+        if not _valid_identity(actor, Place(actor.platform, actor.team_id, "")):
+            return error(BAD_IDENTITY)
+        try:
+            return await self.suggestions.form(actor, suggestion_id)
+        except DatabaseUnavailableError:
+            return error(DATABASE_GONE)
+
     async def tick(self) -> None:
         """The minutely scheduled work, then forgetting old event ids and a passive WAL checkpoint."""
         await self.qotd.tick()
@@ -186,7 +206,8 @@ class Core:
     async def _command(self, command: Command) -> list[Reply]:
         handlers: dict[str, Callable[[Command], Awaitable[list[Reply]]]] = {
             "quiz": self._quiz, "answer": self._answer, "streak": self._streak, "leaderboard": self._leaderboard,
-            "topics": self._topics, "qotd": self._qotd, "help": self._help, "progress": self._progress,
+            "topics": self._topics, "qotd": self._qotd, "help": self._help, "suggest": self._suggest,
+            "progress": self._progress,
         }
         handler = handlers.get(command.name.lstrip("/").lower())
         if handler is None:
@@ -200,6 +221,11 @@ class Core:
         return [info(notice), *replies] if notice else replies
 
     async def _button(self, press: ButtonPress) -> list[Reply]:
+        if press.action in SUGGESTION_ACTIONS:  # these buttons carry a suggestion id, not a post id
+            if not press.actor.team_id:
+                return [error(NOT_AVAILABLE)]
+            await self._register(press.actor)
+            return await self.suggestions.on_button(press.actor, press.action, press.post_id)
         post = await self.store.get_post(press.post_id)
         if not press.actor.team_id and press.in_dm and post is not None:
             # A click in a direct message carries no team (the adapter says so): it belongs to the post's team.
@@ -342,12 +368,18 @@ class Core:
         return [await self.progress.command(actor, parse_progress(command.args, today), tz, today)]
 
     async def _topics(self, command: Command) -> list[Reply]:
+        bank = await self.team_banks.for_team(command.actor.platform, command.actor.team_id)
         lines = ["**Topics** (easy / medium / hard):"]
-        for topic in self.bank.topics_in_use():
-            counts = " / ".join(str(self.bank.count(topic, d)) for d in DIFFICULTIES)
-            lines.append(f"• `{topic}` — {TOPIC_TITLES[topic]}: {self.bank.count(topic)} ({counts})")
-        lines.append(f"{len(self.bank)} questions in all. Try `/quiz pytorch hard`.")
+        for topic in bank.topics_in_use():
+            counts = " / ".join(str(bank.count(topic, d)) for d in DIFFICULTIES)
+            lines.append(f"• `{topic}` — {TOPIC_TITLES[topic]}: {bank.count(topic)} ({counts})")
+        own = len(await self.team_banks.own_questions(command.actor.platform, command.actor.team_id))
+        mine = f", {own} of them this team's own (suggested by members)" if own else ""
+        lines.append(f"{len(bank)} questions in all{mine}. Try `/quiz pytorch hard`.")
         return [info("\n".join(lines))]
+
+    async def _suggest(self, command: Command) -> list[Reply]:
+        return await self.suggestions.suggest(command.actor, command.args)
 
     async def _help(self, command: Command) -> list[Reply]:
         return [info(HELP_TEXT, title="ML interview practice")]
@@ -360,6 +392,8 @@ class Core:
         if action == "help":
             return [info(QOTD_HELP)]
         actor = command.actor
+        if action == "suggestions":
+            return await self.suggestions.review(actor, command.place, rest)
         if not (actor.is_admin or await self.store.is_listed_admin(actor.platform, actor.team_id, actor.user_id)):
             return [error(STATS_ADMIN_ONLY if action == "stats" else ADMIN_ONLY)]
         if action == "setup":
@@ -369,7 +403,8 @@ class Core:
         if action == "status":
             return [await self.qotd.status(command.place)]
         if action == "stats":
-            return [await qotd_stats(self.store, self.progress.pictures, self.bank, actor.platform, actor.team_id,
+            bank = await self.team_banks.for_team(actor.platform, actor.team_id)
+            return [await qotd_stats(self.store, self.progress.pictures, bank, actor.platform, actor.team_id,
                                      self.clock.now(), await self.store.team_timezone(actor.platform, actor.team_id))]
         if action == "now":
             return [await self.qotd.post_now(command.place)]
@@ -390,12 +425,13 @@ class Core:
         rank = f"#{board.me.rank} of {board.total_players} ({board.me.points:g} pts)" if board.me else \
             "not ranked yet — grade a question to join"
         progress = await boards.topic_progress(self.store, actor.platform, actor.user_id)
+        bank = await self.team_banks.for_team(actor.platform, actor.team_id)
         lines = [streak_line(state), f"🧊 Freezes held: {state.freezes}/2",
                  f"🔁 Reviews due: {len(due)}" + (" — `/quiz review`" if due else ""),
                  f"🏆 This week: {rank}", "", "**Progress by topic** (questions graded · share Good/Easy):"]
-        for topic in self.bank.topics_in_use():
+        for topic in bank.topics_in_use():
             done, share = progress.get(topic, (0, 0.0))
-            lines.append(f"• {TOPIC_TITLES[topic]}: {done}/{self.bank.count(topic)}"
+            lines.append(f"• {TOPIC_TITLES[topic]}: {done}/{bank.count(topic)}"
                          + (f" · {round(share * 100)}%" if done else ""))
         return info("\n".join(lines), title="Your practice")
 

@@ -192,12 +192,14 @@ async def test_startup_logs_in_syncs_commands_and_asks_no_privileged_intents(
         "qotd",
         "quiz",
         "streak",
+        "suggest",
         "topics",
     ]
 
     qotd = fake.command_schema("qotd")
     assert qotd["default_member_permissions"] == str(MANAGE_GUILD)
-    assert {o["name"] for o in qotd["options"]} == {"setup", "now", "pause", "resume", "status", "reload", "stats"}
+    assert {o["name"] for o in qotd["options"]} == {"setup", "now", "pause", "resume", "status", "reload",
+                                                     "suggestions", "stats"}
     setup = next(o for o in qotd["options"] if o["name"] == "setup")
     assert [o["name"] for o in setup["options"]] == [
         "time",

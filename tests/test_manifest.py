@@ -74,6 +74,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     # files_upload_v2 calls files.getUploadURLExternal, uploads, then files.completeUploadExternal: all files:write
     "files.upload.v2": {"files:write"},
     "views.publish": set(),  # no scope
+    "views.open": set(),  # no scope (needs a trigger_id from an interaction)
     "auth.test": set(),
     "apps.connections.open": set(),  # the app-level token's connections:write, not a bot scope
     "oauth.v2.access": set(),

@@ -2,7 +2,8 @@
 
 Commands are the slash commands every platform has (`/quiz pytorch hard`, `/streak`, `/qotd setup ...`), the
 buttons as words (`reveal`, `hint`, `skip`, `again`, `hard`, `good`, `easy`, `next`), and console extras:
-`/as NAME [admin]` switches user, `/clock +1d` moves time forward (the question of the day and streaks move
+`/suggest TOPIC DIFFICULTY PROMPT | ANSWER` proposes a question, and after `/qotd suggestions` the words
+`approve` and `reject [reason]` act on the first suggestion shown; `/as NAME [admin]` switches user, `/clock +1d` moves time forward (the question of the day and streaks move
 with it), `/react` reacts 👀 to the latest question of the day, `/quit` ends.
 """
 
@@ -22,6 +23,7 @@ from bot.clock import ManualClock
 from bot.commands.replies import APOLOGY, BUTTON_LABELS, Reply
 from bot.core import Core
 from bot.domain.events import Actor, ButtonPress, Command, Place, Reaction
+from bot.suggestions.service import SUGGESTION_ACTIONS
 
 PLATFORM = "console"
 TEAM = "playground"
@@ -31,7 +33,8 @@ CHANNEL = "general"
 CLOCK_DETAIL = timedelta(days=7)
 log = logging.getLogger(__name__)
 CONSOLE_HELP = """Console extras: /as NAME [admin] (switch user), /clock +30m|+2h|+1d|+1w (move time, at most +3650d), \
-/react (👀 on today's question), /quit. Buttons: type reveal, hint, skip, again, hard, good, easy, next."""
+/react (👀 on today's question), /quit. Buttons: type reveal, hint, skip, again, hard, good, easy, next; \
+after /qotd suggestions, approve or reject [reason] (the first suggestion shown)."""
 
 
 @dataclass
@@ -51,6 +54,7 @@ class ConsoleSession:
         self.user = ConsoleUser("you", True)
         self.place = Place(PLATFORM, TEAM, CHANNEL)
         self._last_post: dict[str, int] = {}
+        self._first_suggestion: dict[str, int] = {}  # per user: the first suggestion the last queue showed
         core.register_outbound(outbound)
         self.outbound = outbound
         self.image_dir = image_dir or image_folder(getattr(core.store, "path", None))
@@ -62,12 +66,17 @@ class ConsoleSession:
         self.out.write(text.rstrip() + "\n")
 
     def show(self, replies: list[Reply]) -> None:
+        first_suggestion = None
         for reply in replies:
             self.say(render_reply(reply))
             for line in save_images(reply, self.image_dir):
                 self.say(line)
-            if reply.buttons:
+            if reply.buttons and reply.buttons[0].action in SUGGESTION_ACTIONS:
+                first_suggestion = first_suggestion or reply.buttons[0].post_id  # a suggestion id, not a post
+            elif reply.buttons:
                 self._last_post[self.user.name] = reply.buttons[0].post_id
+        if first_suggestion is not None:
+            self._first_suggestion[self.user.name] = first_suggestion
 
     async def handle_line(self, line: str) -> bool:
         """Process one line; False when the session should end."""
@@ -101,7 +110,9 @@ class ConsoleSession:
             self.say(CONSOLE_HELP)
         elif head.startswith("/"):
             self.show(await self.core.handle_command(Command(self.actor(), self.place, head[1:], args)))
-        elif head in BUTTON_LABELS:
+        elif head in SUGGESTION_ACTIONS:
+            await self._decide(head, args)
+        elif head in BUTTON_LABELS and head not in SUGGESTION_ACTIONS:
             await self._press(head)
         else:
             self.say(f"Unknown input `{head}`. Type /help for commands. {CONSOLE_HELP}")
@@ -149,6 +160,19 @@ class ConsoleSession:
         replies = await self.core.handle_reaction(Reaction(self.actor(), self.place, post.message_id, "eyes"))
         self.say(f"[DM to {self.user.name}]")
         self.show(replies)
+
+    async def _decide(self, verb: str, reason: tuple[str, ...]) -> None:
+        """`approve` / `reject [reason]` / `edit` (how to): the first suggestion the last `/qotd suggestions` showed."""
+        shown = self._first_suggestion.get(self.user.name) if verb == "edit" else \
+            self._first_suggestion.pop(self.user.name, None)
+        if shown is None:
+            self.say("No suggestion on screen. An admin lists them with /qotd suggestions.")
+            return
+        if verb == "edit":
+            self.show(await self.core.handle_button(ButtonPress(self.actor(), self.place, "edit", shown)))
+            return
+        words = ("suggestions", verb, str(shown), *(reason if verb == "reject" else ()))
+        self.show(await self.core.handle_command(Command(self.actor(), self.place, "qotd", words)))
 
     async def _press(self, action: str) -> None:
         post_id = self._last_post.get(self.user.name)

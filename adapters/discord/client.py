@@ -25,11 +25,13 @@ from adapters.discord.permissions import (
     missing_text,
 )
 from adapters.discord.retry import Backoff, describe, is_transient
+from adapters.discord.suggest import RejectModal, SuggestModal
 from adapters.discord.translate import button_of, command_of, reaction_of
 from adapters.discord.views import QuizButton
 from bot.commands.replies import CUSTOM_ID_PREFIX, Reply, error, info, parse_custom_id
 from bot.domain.events import Actor, ButtonPress, Command, Reaction
 from bot.qotd.ports import Outbound
+from bot.suggestions.service import SuggestionForm
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ class Core(Protocol):
     async def handle_reaction(self, reaction: Reaction) -> list[Reply]: ...
     async def note_unreachable(self, actor: Actor, text: str) -> None: ...
     def topic_choices(self) -> list[tuple[str, str, int]]: ...
+    async def suggestion_form(self, actor: Actor, suggestion_id: int) -> SuggestionForm | Reply: ...
 
 
 def default_intents() -> discord.Intents:
@@ -193,9 +196,27 @@ class QuizBot(discord.AutoShardedClient):
         if parse_custom_id(f"{CUSTOM_ID_PREFIX}:{action}:{post_id}") is None:
             await respond.answer(interaction, _const([error(UNKNOWN_BUTTON)]), defer_after=self.defer_after)
             return
+        if action in ("edit", "reject"):
+            await self._suggestion_modal(interaction, action, post_id)
+            return
         press = button_of(interaction, action, post_id)
         with self._tracked():
             await respond.answer(interaction, self.core.handle_button(press), defer_after=self.defer_after)
+
+    async def _suggestion_modal(self, interaction: discord.Interaction[Any], action: str, suggestion_id: int) -> None:
+        """Edit / Reject under a queued suggestion: a modal (prefilled for Edit), or the core's refusal."""
+        actor = button_of(interaction, action, suggestion_id).actor
+        with self._tracked():
+            form = await self.core.suggestion_form(actor, suggestion_id)
+            if isinstance(form, Reply):
+                await respond.answer(interaction, _const([form]), defer_after=self.defer_after)
+                return
+            if action == "reject":
+                await interaction.response.send_modal(RejectModal(suggestion_id))
+                return
+            values = {"topic": form.topic, "difficulty": form.difficulty, "prompt": form.prompt,
+                      "answer": form.answer, "hints": form.hints}
+            await interaction.response.send_modal(SuggestModal(values=values, edit_id=suggestion_id))
 
     async def _command(
         self,

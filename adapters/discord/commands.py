@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
+from adapters.discord.suggest import SuggestModal
 from adapters.discord.translate import option_words
 from bot.commands.args import ArgumentError, parse_topic
 from bot.commands.replies import APOLOGY
@@ -212,6 +213,19 @@ async def topics(interaction: discord.Interaction[Any]) -> None:
     await _handler(interaction).run_command(interaction, "topics", ())
 
 
+@app_commands.command(name="suggest", description="Suggest a question for this server's own questions.")
+@app_commands.describe(topic="The topic (the form opens prefilled with it)", difficulty="easy, medium or hard")
+@app_commands.choices(difficulty=DIFFICULTY_CHOICES)
+@app_commands.autocomplete(topic=board_topic_autocomplete)
+@app_commands.guild_only()
+async def suggest(
+    interaction: discord.Interaction[Any], topic: str | None = None, difficulty: str | None = None
+) -> None:
+    await interaction.response.send_modal(
+        SuggestModal(values={"topic": topic or "", "difficulty": difficulty or ""})
+    )
+
+
 @app_commands.command(name="help", description="How to use the ML interview bot.")
 @app_commands.guild_only()
 async def help_(interaction: discord.Interaction[Any]) -> None:
@@ -284,6 +298,7 @@ _qotd_action("resume", "Resume the question of the day in this channel.")
 _qotd_action("status", "Show the question-of-the-day schedule of this channel.")
 _qotd_action("reload", "Re-read the question packs (a broken pack is refused with its errors).")
 _qotd_action("stats", "Participation per week and questions with outlier results (admins).")
+_qotd_action("suggestions", "Review members' suggested questions: approve, edit or reject.")
 
 ALL_COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ...] = (
     quiz,
@@ -292,6 +307,7 @@ ALL_COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ..
     leaderboard,
     progress,
     topics,
+    suggest,
     help_,
     qotd,
 )

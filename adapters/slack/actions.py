@@ -7,6 +7,7 @@ the cache), so the grade is committed before Slack is answered.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -21,8 +22,13 @@ from adapters.slack.deadline import BUSY
 from adapters.slack.delivery import answer_interaction
 from adapters.slack.deps import Deps, guarded
 from adapters.slack.identity import click_event_id, in_direct_message, request_team, slack_time
-from bot.commands.replies import CUSTOM_ID_PREFIX, error, parse_custom_id
-from bot.domain.events import ButtonPress, Place
+from adapters.slack.suggest import form_view, open_form
+from bot.commands.replies import APOLOGY, CUSTOM_ID_PREFIX, Reply, error, parse_custom_id
+from bot.domain.events import Actor, ButtonPress, Place
+from bot.suggestions.service import SuggestionForm
+
+log = logging.getLogger(__name__)
+FORM_FAILED = "I couldn't open the form. Try again, or use `/qotd suggestions approve|reject ID [reason]`."
 
 ACTION_PATTERN = re.compile(rf"^{CUSTOM_ID_PREFIX}:")
 PROFILE_WAIT = 0.2
@@ -38,6 +44,13 @@ def interaction_place(body: dict[str, Any], context: AsyncBoltContext | None = N
 def register(app: AsyncApp, deps: Deps) -> None:
     """One listener for every button we make."""
 
+    async def guarded_form(actor: Actor, suggestion_id: int) -> SuggestionForm | Reply:
+        try:
+            return await deps.core.suggestion_form(actor, suggestion_id)
+        except Exception:
+            log.exception("suggestion form %s failed", suggestion_id)
+            return error(APOLOGY)
+
     async def press(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond,
                     client: AsyncWebClient, context: AsyncBoltContext) -> None:
         parsed = parse_custom_id(str(action.get("action_id", "")))
@@ -48,6 +61,15 @@ def register(app: AsyncApp, deps: Deps) -> None:
         actor = await deps.users.actor(client, team_id=place.team_id, user_id=str(user.get("id", "")),
                                        name_hint=str(user.get("username") or user.get("name") or ""),
                                        wait=PROFILE_WAIT)
+        if parsed[0] in ("edit", "reject"):  # under a queued suggestion: a modal, or the core's refusal
+            form = await guarded_form(actor, parsed[1])
+            if not isinstance(form, Reply):
+                if await open_form(client, str(body.get("trigger_id", "")),
+                                   form_view(form, action=parsed[0], channel=place.channel_id)):
+                    return
+                form = error(FORM_FAILED)
+            await answer_interaction(deps.respond(respond), [form], source_private=True)
+            return
         event = ButtonPress(actor=actor, place=place, action=parsed[0], post_id=parsed[1],
                             event_id=click_event_id(body, action), in_dm=in_direct_message(body),
                             occurred_at=slack_time(action.get("action_ts")))

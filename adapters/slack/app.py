@@ -11,7 +11,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import actions, commands, events
+from adapters.slack import actions, commands, events, suggest
 from adapters.slack.common import PLATFORM
 from adapters.slack.deadline import ACK_BUDGET, MAX_IN_FLIGHT, Deadline
 from adapters.slack.deps import Deps
@@ -97,6 +97,7 @@ def create_app(
     _DEPS[app] = deps
     commands.register(app, deps)
     actions.register(app, deps)
+    suggest.register(app, deps)
     events.register(app, deps, installations=store is not None)
 
     async def single_team(team_id: str) -> AsyncWebClient:

@@ -25,12 +25,13 @@ from adapters.slack.delivery import payloads, respond_all
 from adapters.slack.deps import Deps, guarded
 from adapters.slack.identity import command_event_id, request_team
 from adapters.slack.images import SentPictures, upload_images, with_image_note
+from adapters.slack.suggest import open_form, suggestion_view
 from bot.commands.replies import Reply, error
 from bot.domain.events import Actor, Command, Place
 
 log = logging.getLogger(__name__)
 
-COMMAND_NAMES = ("quiz", "answer", "streak", "leaderboard", "topics", "qotd", "help", "progress")
+COMMAND_NAMES = ("quiz", "answer", "streak", "leaderboard", "topics", "qotd", "help", "suggest", "progress")
 COMMAND_PATTERN = re.compile(r"^/(" + "|".join(COMMAND_NAMES) + r")$")
 NOT_A_MEMBER = (
     "I'm not a member of this private channel, so I can't post the question of the day here. "
@@ -40,6 +41,8 @@ CANNOT_JOIN = (
     "I could not join this channel ({code}), so I can't post the question of the day here. "
     "Add me with `/invite @ML Interview Practice`, then run `/qotd setup` again."
 )
+FORM_FAILED = ("I couldn't open the suggestion form. Try again, or type it: "
+               "`/suggest TOPIC DIFFICULTY PROMPT | ANSWER`.")
 CHANNEL_ARG = re.compile(r"^channel=<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$", re.IGNORECASE)
 
 
@@ -98,7 +101,7 @@ async def join_for_setup(client: AsyncWebClient, channel: str) -> Reply | None:
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Listen for the seven slash commands."""
+    """Listen for the slash commands (`/suggest` without text opens its modal)."""
 
     async def replies_for(body: dict[str, Any], client: AsyncWebClient) -> list[Reply]:
         actor = await deps.users.actor(
@@ -128,6 +131,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     @app.command(COMMAND_PATTERN)
     async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+        if str(body.get("command", "")).lower() == "/suggest" and not str(body.get("text") or "").strip():
+            view = suggestion_view(channel=str(body.get("channel_id", "")))
+            if await open_form(client, str(body.get("trigger_id", "")), view):
+                await ack()
+            else:
+                await ack(**payloads([error(FORM_FAILED)])[0])
+            return
         task = deps.deadline.start(replies_for(body, client))
         if task is None:
             await ack(**payloads([error(BUSY)])[0])

@@ -443,6 +443,9 @@ def _normalise_prompt(prompt: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", prompt.lower()).strip()
 
 
+normalise_prompt = _normalise_prompt  # the duplicate-prompt key, for checks outside pack files (suggestions)
+
+
 def _is_shipped(file: Path) -> bool:
     try:
         return file.resolve().parent == questions_dir().resolve()

@@ -61,7 +61,8 @@ class Question:
     """A question in the bank. `answer` is Markdown, or None when no source gives one.
 
     `key_points` are the checkable statements an interviewer listens for; `aliases` are the ids of questions
-    merged into this one (old ids that users' history may still hold).
+    merged into this one (old ids that users' history may still hold). `suggested_by` names the member whose
+    suggestion a team question was (its card credits them).
     """
 
     id: str
@@ -76,6 +77,7 @@ class Question:
     pack: str = "core"
     key_points: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    suggested_by: str | None = None
 
     @property
     def has_answer(self) -> bool:

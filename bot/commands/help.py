@@ -9,6 +9,8 @@ your selection.
 • `/quiz review` — the questions your spaced-repetition schedule says are due.
 • `/answer` — today's question-of-the-day answer, privately.
 • `/topics` — what the bank holds, by topic and difficulty.
+• `/suggest` — propose a question for this team (`/suggest TOPIC DIFFICULTY PROMPT | ANSWER` as text); an admin \
+reviews it with `/qotd suggestions`, and approved ones join this team's questions.
 
 **Progress**
 • `/progress` — your readiness by topic (how likely you recall its questions now; unseen ones count as not \
@@ -36,5 +38,6 @@ from the team's weakest topic by readiness each day (the whole pool while the te
 • `weekly=on` — post last week's leaderboard on Mondays
 **/qotd now** posts today's question now; **/qotd pause** / **resume**; **/qotd status** lists the team's schedules;
 **/qotd stats** shows participation per week and the questions with outlier results;
+**/qotd suggestions** lists members' suggestions with Approve / Edit / Reject (`approve ID`, `reject ID reason`);
 **/qotd reload** re-reads the question packs (a broken pack is refused with its lint errors; the bank is kept).
 Example: `/qotd setup 08:30 America/New_York mon-fri pytorch deep-learning medium reveal=6h`"""

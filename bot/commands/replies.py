@@ -22,6 +22,10 @@ BUTTON_LABELS: dict[str, str] = {
     "good": "Good",
     "easy": "Easy",
     "next": "Next question",
+    # Under a queued suggestion (/qotd suggestions): the id in these buttons is the suggestion's, not a post's.
+    "approve": "Approve",
+    "edit": "Edit",
+    "reject": "Reject",
 }
 BUTTON_STYLES: dict[str, ButtonStyle] = {
     "reveal": "primary",
@@ -29,6 +33,8 @@ BUTTON_STYLES: dict[str, ButtonStyle] = {
     "good": "success",
     "easy": "success",
     "next": "primary",
+    "approve": "success",
+    "reject": "danger",
 }
 
 

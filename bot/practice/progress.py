@@ -3,7 +3,7 @@ calendar and the leaderboard chart. Replies carry a picture and the same figures
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache, partial
 
@@ -24,6 +24,8 @@ from bot.practice.streaks import advance
 from bot.store import boards
 from bot.store import progress as progress_store
 from bot.store.store import Store
+
+BankSource = Callable[[str, str], Awaitable[Bank]]
 
 PARSED_CARDS = 20_000  # parsed FSRS cards kept: JSON parsing is most of /progress for a user with 2,000 cards
 UNSEEN_NOTE = "Questions never seen count as not ready."
@@ -115,17 +117,24 @@ class ProgressService:
         self.bank = bank
         self.clock = clock
         self.pictures = pictures or PictureCache()
+        self.bank_for: BankSource | None = None  # set by the core: a team's own questions count in its topics
 
-    def topics(self) -> dict[str, list[str]]:
-        return {t: self.bank.ids(topics=[t]) for t in self.bank.topics_in_use()}
+    async def team_bank(self, platform: str, team_id: str) -> Bank:
+        """The team's bank: the shared one, plus the team's own questions when the core wired them in."""
+        return await self.bank_for(platform, team_id) if self.bank_for is not None else self.bank
 
-    async def _cards(self, actor: Actor) -> dict[str, Card]:
+    @staticmethod
+    def topics(bank: Bank) -> dict[str, list[str]]:
+        return {t: bank.ids(topics=[t]) for t in bank.topics_in_use()}
+
+    async def _cards(self, actor: Actor, bank: Bank) -> dict[str, Card]:
         """The user's cards, keyed by their question's current id."""
         cards = await progress_store.user_cards(self.store, actor.platform, actor.user_id)
-        return {self.bank.canonical_id(q): parsed_card(c) for q, c in cards.items()}
+        return {bank.canonical_id(q): parsed_card(c) for q, c in cards.items()}
 
-    def _team(self, members: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Card]]:
-        return {u: {self.bank.canonical_id(q): parsed_card(c) for q, c in cards.items()} for u, cards in members.items()}
+    @staticmethod
+    def _team(bank: Bank, members: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Card]]:
+        return {u: {bank.canonical_id(q): parsed_card(c) for q, c in cards.items()} for u, cards in members.items()}
 
     async def command(self, actor: Actor, args: ProgressArgs, tz: str, today: date) -> Reply:
         """The reply to one /progress command."""
@@ -146,7 +155,8 @@ class ProgressService:
 
     async def now(self, actor: Actor, today: date, notes: Sequence[str] = ()) -> Reply:
         now = self.clock.now()
-        rows = topic_readiness(self.topics(), await self._cards(actor), now)
+        bank = await self.team_bank(actor.platform, actor.team_id)
+        rows = topic_readiness(self.topics(bank), await self._cards(actor, bank), now)
         due = await progress_store.due_count(self.store, actor.platform, actor.user_id, now)
         goal = await progress_store.goal_date(self.store, actor.platform, actor.user_id)
         picture = await self._readiness_picture(("user", actor.platform, actor.user_id), today, rows,
@@ -162,7 +172,8 @@ class ProgressService:
     async def forecast(self, actor: Actor, target: date, tz: str, today: date, notes: Sequence[str] = ()) -> Reply:
         """Readiness per topic on `target` if no more reviews are done, and reviews a day to stay above 90%."""
         now = self.clock.now()
-        rows = topic_readiness(self.topics(), await self._cards(actor), now, goal=local_midnight(target, tz))
+        bank = await self.team_bank(actor.platform, actor.team_id)
+        rows = topic_readiness(self.topics(bank), await self._cards(actor, bank), now, goal=local_midnight(target, tz))
         days = (target - today).days
         picture = await self._readiness_picture(("forecast", actor.platform, actor.user_id, target), today, rows,
                                                 f"Forecast for {target.isoformat()}, no more reviews")
@@ -178,8 +189,9 @@ class ProgressService:
 
     async def team(self, actor: Actor, today: date) -> Reply:
         members = await progress_store.team_cards(self.store, actor.platform, actor.team_id)
-        canonical = self._team(members)
-        rows = team_rows(self.topics(), canonical, self.clock.now())
+        bank = await self.team_bank(actor.platform, actor.team_id)
+        canonical = self._team(bank, members)
+        rows = team_rows(self.topics(bank), canonical, self.clock.now())
         if not canonical:
             return info("Nobody in this team has graded a question yet, so there is no team readiness to show. "
                         "Start with `/quiz`.", title="Team progress")
@@ -196,11 +208,12 @@ class ProgressService:
         members = await progress_store.team_cards(self.store, platform, team_id)
         if not members:
             return None
-        topics = self.topics()
+        bank = await self.team_bank(platform, team_id)
+        topics = self.topics(bank)
         if pool_topics:
             wanted = set(pool_topics)
             topics = {t: qs for t, qs in topics.items() if t in wanted}
-        rows = team_rows(topics, self._team(members), self.clock.now())
+        rows = team_rows(topics, self._team(bank, members), self.clock.now())
         return rows[0][0].topic if rows else None
 
     async def _readiness_picture(self, owner: tuple[object, ...], day: date, rows: Sequence[TopicReadiness],

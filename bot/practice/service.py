@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +30,8 @@ from bot.store import boards
 from bot.store.store import Store
 
 GRADE_ACTIONS = ("again", "hard", "good", "easy")
+# (platform, team id) → the bank that team draws from (shared packs plus its own questions).
+BankSource = Callable[[str, str], Awaitable[Bank]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,11 @@ class PracticeService:
         self.writer = writer
         self.rng = rng
         self._served: dict[tuple[str, str], dict[str, int]] = {}
+        self.bank_for: BankSource | None = None  # set by the core: team questions join the team's draws
+
+    async def team_bank(self, platform: str, team_id: str) -> Bank:
+        """The bank of this team: the shared one, plus the team's own questions when the core wired them in."""
+        return await self.bank_for(platform, team_id) if self.bank_for is not None else self.bank
 
     async def _served_counts(self, platform: str, user_id: str) -> dict[str, int]:
         key = (platform, user_id)
@@ -73,13 +81,14 @@ class PracticeService:
     async def draw(self, actor: Actor, place: Place, args: QuizArgs) -> list[Reply]:
         """A private question matching the filter, unseen by this user until the filter's pool is used up."""
         notes: list[Reply] = []
+        bank = await self.team_bank(actor.platform, actor.team_id)
         if args.review:
             due = await boards.due_review_ids(self.store, actor.platform, actor.user_id, self.clock.now())
-            due = [q for q in due if self._matches(q, args)]
+            due = [q for q in due if self._matches(bank, q, args)]
             if due:
-                return [await self._serve(actor, place, due[0], heading="🔁 Review")]
+                return [await self._serve(actor, place, due[0], heading="🔁 Review", bank=bank)]
             notes.append(Reply(text="No reviews are due right now — here is a new question instead."))
-        candidates = self.bank.ids(topics=args.topics or None, difficulty=args.difficulty)
+        candidates = bank.ids(topics=args.topics or None, difficulty=args.difficulty)
         if not candidates:
             wanted = " + ".join([*(args.topics or ["any topic"]), args.difficulty or "any difficulty"])
             return [error(f"There are no questions for {wanted} yet. Try another difficulty, or `/topics` to see "
@@ -90,19 +99,20 @@ class PracticeService:
         times = served.get(question_id, 0)
         if times > 0 and all(served.get(c, 0) == times for c in candidates):
             notes.append(Reply(text="You have seen every question in this selection — starting a new round."))
-        return [*notes, await self._serve(actor, place, question_id)]
+        return [*notes, await self._serve(actor, place, question_id, bank=bank)]
 
-    def _matches(self, question_id: str, args: QuizArgs) -> bool:
-        q = self.bank.get(question_id)
+    def _matches(self, bank: Bank, question_id: str, args: QuizArgs) -> bool:
+        q = bank.get(question_id)
         if q is None:
             return False
         return (not args.topics or q.topic in args.topics) and (not args.difficulty or q.difficulty == args.difficulty)
 
-    async def _serve(self, actor: Actor, place: Place, question_id: str, heading: str | None = None) -> Reply:
+    async def _serve(self, actor: Actor, place: Place, question_id: str, heading: str | None = None,
+                     *, bank: Bank) -> Reply:
         post_id = await self.store.create_quiz_post(place, actor.user_id, question_id, self.clock.now())
         served = await self._served_counts(actor.platform, actor.user_id)
         served[question_id] = served.get(question_id, 0) + 1
-        question = self.bank.by_id[question_id]
+        question = bank.by_id[question_id]
         return Reply(card=QuestionCard(question, post_id, heading=heading), buttons=question_buttons(post_id))
 
     async def check_access(self, actor: Actor, post: PostRow | None) -> tuple[PostRow, Question] | Reply:
@@ -113,7 +123,7 @@ class PracticeService:
             return error("That is someone else's practice question. Start your own with `/quiz`.")
         if post.kind == "qotd" and post.team_id != actor.team_id:
             return error("That question belongs to another team.")
-        question = self.bank.get(post.question_id)
+        question = (await self.team_bank(post.platform, post.team_id)).get(post.question_id)
         if question is None:
             return error("That question has been removed from the bank. Start a new one with `/quiz`.")
         return post, question

@@ -30,7 +30,7 @@ from bot.domain.records import PostRow
 from bot.domain.schedule import Schedule
 from bot.practice.draw import fresh_in_cycle
 from bot.practice.progress import ProgressService
-from bot.practice.service import streak_line
+from bot.practice.service import BankSource, streak_line
 from bot.practice.streaks import StreakState, as_of
 from bot.qotd.failures import FailureLog
 from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError
@@ -67,6 +67,10 @@ class QotdService:
         self.instance = uuid.uuid4().hex  # owner name for delivery leases
         self._inflight: set[int] = set()  # posts this process is delivering right now
         self.failures = FailureLog(log)  # what failed on earlier ticks, so each failure is logged once
+        self.bank_for: BankSource | None = None  # set by the core: a team's own questions join its posts
+
+    async def team_bank(self, platform: str, team_id: str) -> Bank:
+        return await self.bank_for(platform, team_id) if self.bank_for is not None else self.bank
 
     # --- commands ---------------------------------------------------------------------------------
 
@@ -89,7 +93,8 @@ class QotdService:
             weekly_board=args.weekly_board if args.weekly_board is not None else base.weekly_board,
             paused=False, paused_reason=None, created_by=actor.user_id,
         )
-        pool = len(self.bank.ids(topics=updated.topics or None, difficulty=updated.difficulty))
+        bank = await self.team_bank(place.platform, place.team_id)
+        pool = len(bank.ids(topics=updated.topics or None, difficulty=updated.difficulty))
         if pool == 0:
             return error("No questions match those topics and that difficulty, so nothing could be posted. "
                          "Pick other topics or `difficulty=any`.")
@@ -261,13 +266,14 @@ class QotdService:
 
         The whole pool when the team has no cards yet (a new team) or the weakest topic's questions are all used.
         """
-        pool = self.bank.ids(topics=schedule.topics or None, difficulty=schedule.difficulty)
         place = schedule.place
+        bank = await self.team_bank(place.platform, place.team_id)
+        pool = bank.ids(topics=schedule.topics or None, difficulty=schedule.difficulty)
         if await progress_store.topic_mode(self.store, place.platform, place.team_id, place.channel_id) != \
                 progress_store.WEAKEST:
             return pool
         weakest = await self.progress.weakest_topic(place.platform, place.team_id, schedule.topics or None)
-        narrowed = self.bank.ids(topics=[weakest], difficulty=schedule.difficulty) if weakest else []
+        narrowed = bank.ids(topics=[weakest], difficulty=schedule.difficulty) if weakest else []
         return narrowed if set(narrowed) - used else pool
 
     async def _post_for(self, schedule: Schedule, day: date, now: datetime) -> str:
@@ -302,7 +308,7 @@ class QotdService:
 
     async def _deliver_once(self, schedule: Schedule, post: PostRow, now: datetime) -> str:
         outbound = self.outbounds.get(post.platform)
-        question = self.bank.get(post.question_id)
+        question = (await self.team_bank(post.platform, post.team_id)).get(post.question_id)
         if outbound is None or question is None:
             await self.store.mark_post_status(post.id, "skipped")
             return "Could not post: no connection to this platform or the question is gone."
@@ -339,7 +345,7 @@ class QotdService:
     async def _reveal_due(self, now: datetime) -> None:
         for post in await self.store.due_reveals(now):
             outbound = self.outbounds.get(post.platform)
-            question = self.bank.get(post.question_id)
+            question = (await self.team_bank(post.platform, post.team_id)).get(post.question_id)
             if outbound is None or question is None:
                 continue
             key = ("reveal", post.id)

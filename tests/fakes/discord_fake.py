@@ -446,6 +446,35 @@ class FakeDiscord:
             token=token,
         )
 
+    def modal_of(self, record: InteractionRecord) -> dict[str, Any]:
+        """The modal the bot answered `record` with (callback type 9), as sent."""
+        if record.callback_type != 9:
+            raise AssertionError(f"interaction {record.id} was not answered with a modal ({record.callback_type})")
+        return dict(record.callbacks[0].json["data"])
+
+    async def submit_modal(
+        self, record: InteractionRecord, values: dict[str, str] | None = None, *, user_id: int | None = None
+    ) -> InteractionRecord:
+        """Submit the modal opened in answer to `record` (MODAL_SUBMIT, type 5): each text input keeps its prefilled
+        value unless `values` gives one; inputs come back in the layout sent (action rows or labels)."""
+        modal = self.modal_of(record)
+        given = values or {}
+
+        def answer(item: dict[str, Any]) -> dict[str, Any]:
+            return {"type": 4, "custom_id": item["custom_id"], "value": given.get(item["custom_id"],
+                                                                                  item.get("value", ""))}
+
+        rows: list[dict[str, Any]] = []
+        for top in modal.get("components", []):
+            if top.get("type") == 18:  # a label holding one input
+                rows.append({"type": 18, "component": answer(top["component"])})
+            else:
+                rows.append({"type": 1, "components": [answer(c) for c in top.get("components", [])]})
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        who = user_id or int((record.payload.get("member") or {}).get("user", record.payload.get("user"))["id"])
+        source = self.messages.get(record.source_message_id) if record.source_message_id else None
+        return await self._interaction(5, data, who, int(record.payload["channel_id"]), None, message=source)
+
     async def redeliver(self, record: InteractionRecord) -> float:
         """Dispatch the very same INTERACTION_CREATE payload again (a platform redelivery)."""
         return await self.dispatch("INTERACTION_CREATE", record.payload)

@@ -353,6 +353,15 @@ class FakeSlack:
         self.channels.setdefault(channel_id, {})["is_member"] = True
         return {"ok": True, "channel": {**info, "is_member": True}}
 
+    def _m_views_open(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        view = _maybe_json(body.get("view")) or {}
+        return {"ok": True, "view": {"id": unique_id("V"), "team_id": TEAM_ID, "hash": unique_id("h"), **view}}
+
+    def opened_views(self) -> list[dict[str, Any]]:
+        """The modals the app opened (views.open), as Slack returned them (with an id)."""
+        return [self._m_views_open(c.body, None)["view"] | {"trigger_id": c.body.get("trigger_id")}
+                for c in self.calls_to("views.open")]
+
     def _m_views_publish(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {"ok": True, "view": {"id": "V0001", **_maybe_json(body.get("view"))}}
 
@@ -568,6 +577,30 @@ def block_action_payload(
     }
 
 
+def view_submission_payload(view: Mapping[str, Any], values: Mapping[str, str] | None = None, *, user_id: str,
+                            team_id: str = TEAM_ID) -> dict[str, Any]:
+    """A view_submission for a modal the app opened: each input keeps its initial_value unless `values` gives one."""
+    state: dict[str, Any] = {}
+    for block in view.get("blocks") or []:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        typed = (values or {}).get(block["block_id"], element.get("initial_value"))
+        state[block["block_id"]] = {element["action_id"]: {"type": element["type"], "value": typed or None}}
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "fake"},
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification",
+        "trigger_id": unique_id("trig-v"),
+        "view": {**view, "state": {"values": state}},
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
 def event_callback(event: Mapping[str, Any], *, event_id: str, team_id: str = TEAM_ID) -> dict[str, Any]:
     """An Events API envelope around one event."""
     return {
@@ -643,6 +676,11 @@ class SignedSender:
 
     async def click(self, action_id: str, **fields: Any) -> BoltResponse:
         return await self.send(encode_payload(block_action_payload(action_id, **fields)),
+                               content_type="application/x-www-form-urlencoded")
+
+    async def submit_view(self, view: Mapping[str, Any], values: Mapping[str, str] | None = None,
+                          **fields: Any) -> BoltResponse:
+        return await self.send(encode_payload(view_submission_payload(view, values, **fields)),
                                content_type="application/x-www-form-urlencoded")
 
     async def event(self, event: Mapping[str, Any], *, event_id: str, retry: int | None = None,

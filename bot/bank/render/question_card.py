@@ -21,6 +21,8 @@ def _hints(q: Question) -> str:
 def question_body(q: Question, *, reveal: bool, show_hints: bool) -> str:
     """The prompt, then hints when asked for, then on reveal the answer (or hints and a no-answer note)."""
     parts = [q.prompt.strip()]
+    if q.suggested_by:
+        parts.append(f"_suggested by {' '.join(q.suggested_by.split())}_")
     hints_wanted = show_hints or (reveal and not q.has_answer)
     if hints_wanted:
         parts.append(_hints(q))
