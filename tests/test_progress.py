@@ -308,3 +308,14 @@ def test_outliers_name_each_question_once_at_each_end() -> None:
     assert "`sql-easy-2`" in easiest and "100% Good/Easy of 5 grades" in easiest
     assert "pytorch-easy-2` — " in text.split("**Most skipped:**")[1].splitlines()[1]  # 4 grades: not an outlier
     assert text.count("`sql-easy-1`") == 1
+
+
+async def test_a_teams_own_question_counts_in_its_progress_only(core: Core) -> None:
+    prompt = "How do you roll back a bad model deployment without downtime?"
+    answer = "Keep the previous model version serving behind the same endpoint and shift traffic back."
+    await run(core, make_actor("bob"), f"suggest mlops medium {prompt} | {answer}")
+    await press(core, make_actor("ann", admin=True), "approve", 1)
+    [mine] = await run(core, ALICE, "progress")
+    assert "mlops: readiness 0%, coverage 0% (0 of 1 seen)" in mine.text
+    [other] = await run(core, make_actor("carol", team="T2"), "progress")
+    assert "mlops" not in other.text  # the small bank has no mlops question: only team T1 has one
