@@ -27,7 +27,7 @@ from bot.store.store import Store
 
 BankSource = Callable[[str, str], Awaitable[Bank]]
 
-PARSED_CARDS = 20_000  # parsed FSRS cards kept: JSON parsing is most of /progress for a user with 2,000 cards
+PARSED_CARDS = 8_000  # ~2 KB each (16 MB at most); JSON parsing is most of /progress for a user with 2,000 cards
 UNSEEN_NOTE = "Questions never seen count as not ready."
 UNSEEN_CLAUSE = "questions never seen count as not ready"
 MAX_NEXT_STEPS = 3
