@@ -7,9 +7,12 @@
   when matplotlib is installed (it is not a dependency).
 - Memory: resident set size before and after 1,000 renders (after a warm-up of 50), aim: no growth.
 - Readiness: `topic_readiness` for a user with 2,000 cards over 20 topics (the pure part of /progress).
+- /progress end to end: `Core.handle_command` on a real SQLite file for a user with 2,000 cards (a generated
+  bank of 2,600 questions over the 13 topics): the first call (queries, readiness, the chart rendered in a worker
+  thread) and repeated calls (the chart from the cache), median / p99.
 - Cache: a repeated request through `PictureCache` (hit), median.
 
-Run: `python bench/charts_bench.py` (about 45 s; `--quick` fewer timed renders, still 1,000 for memory).
+Run: `python bench/charts_bench.py` (about 60 s; `--quick` fewer timed renders, still 1,000 for memory).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -38,6 +42,7 @@ from bot.practice.pictures import (  # noqa: E402
     render_readiness,
 )
 from bot.practice.readiness import TopicReadiness, topic_readiness  # noqa: E402
+from bot.qotd.stats_chart import WeekRow, render_participation  # noqa: E402
 
 TODAY = date(2026, 12, 7)
 IMPORTS = {
@@ -85,11 +90,14 @@ def inputs() -> dict[str, Callable[[], bytes]]:
             for i in range(12)]
     activity = {TODAY - timedelta(days=i): rng.randrange(8) for i in range(182) if rng.random() < 0.6}
     freezes = {TODAY - timedelta(days=i) for i in range(182) if rng.random() < 0.03}
-    board = [(f"member-{i}", 200 - 13 * i) for i in range(10)]
+    board = [(f"member-{i}", 200.0 - 13 * i) for i in range(10)]
+    weeks = [WeekRow(TODAY - timedelta(weeks=7 - i), 5, rng.randrange(30), rng.randrange(20), rng.randrange(9))
+             for i in range(8)]
     return {
         "readiness (12 topics)": lambda: render_readiness(rows),
         "calendar (26 weeks)": lambda: render_calendar(activity, freezes, TODAY),
         "leaderboard (10 rows)": lambda: render_leaderboard(board, "Week 49"),
+        "qotd stats (8 weeks)": lambda: render_participation(weeks),
     }
 
 
@@ -134,6 +142,56 @@ def readiness_2000() -> dict[str, float]:
     return {"median_ms": statistics.median(times), "p99_ms": percentile(times, 0.99)}
 
 
+def _big_bank(folder: Path, per_topic: int = 200) -> Path:
+    """A generated pack: `per_topic` questions in each of the 13 topics."""
+    from bot.bank.model import DIFFICULTIES, TOPICS
+
+    lines = ["questions:"]
+    for topic in TOPICS:
+        for i in range(per_topic):
+            lines += [f"- id: {topic}-gen-{i}", f"  topic: {topic}", f"  difficulty: {DIFFICULTIES[i % 3]}",
+                      f"  prompt: 'Generated {topic} question {i}: what does thing_{i} do?'",
+                      f"  answer: 'It does the {topic} thing number {i}.'"]
+    path = folder / "big.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def progress_2000_cards(runs: int = 30) -> dict[str, float]:
+    """`/progress` through the core for a user holding 2,000 cards (first call, then cached chart)."""
+    from bot.app import open_core
+    from bot.clock import ManualClock
+    from bot.domain.events import Actor, Command, Place
+
+    now = datetime(2026, 12, 7, 9, tzinfo=UTC)
+    sched = Scheduler(enable_fuzzing=False)
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        async with open_core(database=folder / "bench.sqlite3", clock=ManualClock(now),
+                             bank_paths=[_big_bank(folder)]) as core:
+            ids = rng.sample(list(core.bank.by_id), 2000)
+            rows = []
+            for n, q in enumerate(ids):
+                card, _ = sched.review_card(Card(card_id=n + 1, due=now), rng.choice(list(Rating)),
+                                            now - timedelta(days=rng.randrange(1, 150)))
+                rows.append(("bench", "u1", q, card.to_json(), card.due.isoformat()))
+            async with core.store.write() as db:
+                await db.executemany("INSERT INTO review_cards (platform, user_id, question_id, card, due) "
+                                     "VALUES (?, ?, ?, ?, ?)", rows)
+            command = Command(Actor("bench", "T1", "u1", "U1"), Place("bench", "T1", "C1"), "progress", ())
+            t = time.perf_counter()
+            first = await core.handle_command(command)
+            cold = (time.perf_counter() - t) * 1000
+            assert first and first[0].images and "never seen count as not ready" in first[0].text
+            times = []
+            for _ in range(runs):
+                t = time.perf_counter()
+                await core.handle_command(command)
+                times.append((time.perf_counter() - t) * 1000)
+    return {"first_ms": cold, "median_ms": statistics.median(times), "p99_ms": percentile(times, 0.99)}
+
+
 async def cache_hit_us() -> float:
     cache = PictureCache()
     render = inputs()["readiness (12 topics)"]
@@ -157,15 +215,16 @@ def main(quick: bool = False) -> dict[str, Any]:
         figures["render"]["matplotlib bar (12 topics, for comparison)"] = timed(mpl, max(20, n // 5))
     every = list(renders.values())
     for k in range(50):
-        every[k % 3]()
+        every[k % len(every)]()
     gc.collect()
     before = rss_mb()
     for k in range(total):
-        every[k % 3]()
+        every[k % len(every)]()
     gc.collect()
     figures["memory"] = {"renders": total, "rss_before_mb": before, "rss_after_mb": rss_mb(),
                          "growth_mb": rss_mb() - before}
     figures["readiness_2000_cards"] = readiness_2000()
+    figures["progress_2000_cards"] = asyncio.run(progress_2000_cards(10 if quick else 30))
     figures["cache_hit_us"] = asyncio.run(cache_hit_us())
     return figures
 
@@ -183,6 +242,9 @@ def report(f: dict[str, Any]) -> list[tuple[str, str, str]]:
     r = f["readiness_2000_cards"]
     rows.append(("topic_readiness, 2,000 cards / 20 topics: median / p99",
                  f"{r['median_ms']:.1f} / {r['p99_ms']:.1f} ms", ""))
+    p = f["progress_2000_cards"]
+    rows.append(("/progress through the core, 2,000 cards: first call / then median / p99",
+                 f"{p['first_ms']:.0f} / {p['median_ms']:.1f} / {p['p99_ms']:.1f} ms", "chart cached after the first"))
     rows.append(("cached picture (hit): median", f"{f['cache_hit_us']:.1f} µs", "costs nothing"))
     return rows
 

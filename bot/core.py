@@ -23,6 +23,7 @@ from bot.commands.args import (
     parse_streak,
 )
 from bot.commands.help import HELP_TEXT, QOTD_HELP
+from bot.commands.progress_args import parse_progress
 from bot.commands.replies import Reply, error, info
 from bot.domain.events import Actor, ButtonPress, Command, Place, Reaction
 from bot.domain.periods import local_date, local_midnight, month_key, week_key, week_start, zone
@@ -31,15 +32,18 @@ from bot.practice.answer_grading import Grader
 from bot.practice.answers import AnswerForm, AnswerService, AnswerSubmission
 from bot.practice.grade_writer import GradeWriter
 from bot.practice.privacy import PrivacyService
+from bot.practice.progress import ProgressService
 from bot.practice.service import PracticeService, Timezones, streak_line
 from bot.practice.streaks import as_of
 from bot.qotd.champions import ChampionService
 from bot.qotd.ports import Outbound
 from bot.qotd.service import QotdService, format_board
+from bot.qotd.stats import qotd_stats
 from bot.store import answers as answer_store
 from bot.store import boards
 from bot.store import champions as store_champions
 from bot.store import privacy as store_privacy
+from bot.store import progress as progress_store
 from bot.store.aliases import apply_aliases
 from bot.store.store import DatabaseUnavailableError, Store
 from bot.suggestions.service import SUGGESTION_ACTIONS, SuggestionForm, SuggestionService
@@ -48,7 +52,9 @@ from bot.suggestions.team_bank import TeamBanks
 log = logging.getLogger(__name__)
 ADMIN_ONLY = ("Only server admins (Manage Server on Discord, workspace admins or owners on Slack) or people on "
               "this team's /qotd allow-list can change the question of the day.")
-QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "reload", "suggestions", "help")
+STATS_ADMIN_ONLY = ("`/qotd stats` is for admins (Manage Server on Discord, workspace admins or owners on Slack, or "
+                    "people on this team's /qotd allow-list). Your own figures are in `/progress` and `/streak`.")
+QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "reload", "suggestions", "stats", "help")
 DATABASE_GONE = ("I can't save anything right now: my database file went missing or was replaced. Nothing was "
                  "recorded; the bot's operator has been alerted in the log.")
 OTHER_TEAM = "That question belongs to another team: you can only use the buttons of your own team's questions."
@@ -72,7 +78,9 @@ class Core:
         self.pack_paths = pack_paths
         self.outbounds: dict[str, Outbound] = {}
         self.practice = PracticeService(store=store, bank=bank, clock=clock, writer=writer, rng=self.rng)
-        self.qotd = QotdService(store=store, bank=bank, clock=clock, rng=self.rng, outbounds=self.outbounds)
+        self.progress = ProgressService(store=store, bank=bank, clock=clock)
+        self.qotd = QotdService(store=store, bank=bank, clock=clock, rng=self.rng, outbounds=self.outbounds,
+                                progress=self.progress)
         self.privacy = PrivacyService(store=store, clock=clock, rng=self.rng)
         self.champions = ChampionService(store=store, outbounds=self.outbounds)
         self.answers = AnswerService(store=store, practice=self.practice, clock=clock, grader=grader)
@@ -80,7 +88,7 @@ class Core:
         self._registered: set[tuple[str, str, str, str, str | None]] = set()
         # A team's own questions (approved suggestions) join its draws, posts and /topics, never another team's.
         self.team_banks = TeamBanks(store, lambda: self._bank)
-        self.practice.bank_for = self.qotd.bank_for = self.team_banks.for_team
+        self.practice.bank_for = self.qotd.bank_for = self.progress.bank_for = self.team_banks.for_team
         self.suggestions = SuggestionService(store=store, clock=clock, banks=self.team_banks,
                                              outbounds=self.outbounds, is_admin=self._may_admin)
 
@@ -113,7 +121,7 @@ class Core:
             log.warning("question bank reload refused: %d problem(s)", len(errors))
             return [str(e) for e in errors]
         self._bank = Bank(tuple(questions))
-        self.practice.bank = self.qotd.bank = self._bank
+        self.practice.bank = self.qotd.bank = self.progress.bank = self._bank
         log.info("question bank reloaded: %d questions", len(self._bank))
         return []
 
@@ -237,6 +245,7 @@ class Core:
             "quiz": self._quiz, "answer": self._answer, "streak": self._streak, "leaderboard": self._leaderboard,
             "topics": self._topics, "qotd": self._qotd, "help": self._help, "suggest": self._suggest,
             "privacy": self._privacy,
+            "progress": self._progress,
         }
         handler = handlers.get(command.name.lstrip("/").lower())
         if handler is None:
@@ -302,6 +311,9 @@ class Core:
         if isinstance(checked, Reply):
             return [checked]
         post, question = checked
+        if (press.action, post.kind) in (("reveal", "qotd"), ("skip", "quiz")):  # what /qotd stats counts
+            await progress_store.record_action(self.store, post.id, press.actor.platform, post.team_id,
+                                               press.actor.user_id, press.action, self.clock.now())
         if press.action == "reveal":
             return [self.practice.reveal(post, question)]
         if press.action == "hint":
@@ -327,7 +339,11 @@ class Core:
             return []
         fresh = await self._register(reaction.actor)
         checked = await self.practice.check_access(reaction.actor, post)
-        replies = [checked] if isinstance(checked, Reply) else [self.practice.reveal(*checked)]
+        if isinstance(checked, Reply):
+            replies = [checked]
+        else:
+            await self._note_reveal(reaction.actor, post)
+            replies = [self.practice.reveal(*checked)]
         return [info(fresh), *replies] if fresh else replies
 
     async def _erase(self, press: ButtonPress) -> Reply:
@@ -336,6 +352,12 @@ class Core:
         if not reply.is_error:
             self._registered.clear()  # whoever was deleted is written again (and told) on their next event
         return reply
+
+    async def _note_reveal(self, actor: Actor, post: PostRow) -> None:
+        if post.kind != "qotd":
+            return
+        await progress_store.record_action(self.store, post.id, actor.platform, post.team_id, actor.user_id,
+                                           "reveal", self.clock.now())
 
     # --- commands ---------------------------------------------------------------------------------
 
@@ -374,7 +396,10 @@ class Core:
         if post is None:
             return [info("No question of the day has been posted here yet. Try `/quiz` for a private question.")]
         checked = await self.practice.check_access(command.actor, post)
-        return [checked] if isinstance(checked, Reply) else [self.practice.reveal(*checked)]
+        if isinstance(checked, Reply):
+            return [checked]
+        await self._note_reveal(command.actor, checked[0])
+        return [self.practice.reveal(*checked)]
 
     async def _streak(self, command: Command) -> list[Reply]:
         args = parse_streak(command.args)
@@ -396,10 +421,12 @@ class Core:
         practised = "✅ You have practised today." if state.last_date == today else \
             "Not practised yet today — `/quiz` to keep your streak."
         agreement = await self.answers.agreement_line(actor)
+        extra, calendar = await self.progress.streak_extras(actor, today)
         lines = [*notes, streak_line(state), practised, *([agreement] if agreement else []),
                  f"Freezes: {state.freezes}/2 held (one earned every 7 days in a row; a missed day uses one).",
+                 *extra,
                  f"Your timezone: {tz}. Change it with `/streak Europe/Berlin`; reminders with `/streak remind=3`."]
-        return [info("\n".join(lines), title="Your streak")]
+        return [Reply(text="\n".join(lines), title="Your streak", images=(calendar,))]
 
     async def _leaderboard(self, command: Command) -> list[Reply]:
         args = parse_leaderboard(command.args)
@@ -421,12 +448,25 @@ class Core:
         else:
             period = {"week": week_key(now, team_tz), "month": month_key(now, team_tz), "all": "all"}[args.period]
             board = await boards.period_board(self.store, actor.platform, actor.team_id, period, actor.user_id)
-        if await store_privacy.is_hidden(self.store, actor.platform, actor.user_id):
-            # Hidden: the public board leaves them out; their own rank comes privately.
-            mine = f"You are hidden from the boards (`/leaderboard show` undoes it). Your rank: #{board.me.rank} " \
-                f"with {board.me.points:g} pts." if board.me else "You are hidden from the boards and not ranked yet."
-            return [info(format_board(board.top, None, f"🏆 {title}"), private=False), info(mine)]
-        return [info(format_board(board.top, board.me, f"🏆 {title}"), private=False)]
+        hidden = await store_privacy.is_hidden(self.store, actor.platform, actor.user_id)
+        # Hidden: the public board leaves them out; their own rank comes privately.
+        text = format_board(board.top, None if hidden else board.me, f"🏆 {title}")
+        replies = [info(text, private=False)]
+        if args.chart:
+            chart = await self.progress.leaderboard_chart(actor.platform, actor.team_id, local_date(now, team_tz),
+                                                          [(r.display_name, r.points) for r in board.top], title)
+            replies = [Reply(text=text, private=False, images=(chart,))]
+        if hidden:
+            replies.append(info(
+                f"You are hidden from the boards (`/leaderboard show` undoes it). Your rank: #{board.me.rank} "
+                f"with {board.me.points:g} pts." if board.me else "You are hidden from the boards and not ranked yet."))
+        return replies
+
+    async def _progress(self, command: Command) -> list[Reply]:
+        actor = command.actor
+        tz = (await self._zones(actor)).for_streaks(actor)
+        today = local_date(self.clock.now(), tz)
+        return [await self.progress.command(actor, parse_progress(command.args, today), tz, today)]
 
     async def _topics(self, command: Command) -> list[Reply]:
         bank = await self.team_banks.for_team(command.actor.platform, command.actor.team_id)
@@ -456,7 +496,7 @@ class Core:
         if action == "suggestions":
             return await self.suggestions.review(actor, command.place, rest)
         if not (actor.is_admin or await self.store.is_listed_admin(actor.platform, actor.team_id, actor.user_id)):
-            return [error(ADMIN_ONLY)]
+            return [error(STATS_ADMIN_ONLY if action == "stats" else ADMIN_ONLY)]
         if action == "setup":
             args = parse_qotd_setup(rest)
             reply = await self.qotd.setup(actor, command.place, args)
@@ -467,6 +507,10 @@ class Core:
             return [await self._reload_reply()]
         if action == "status":
             return [await self.qotd.status(command.place)]
+        if action == "stats":
+            bank = await self.team_banks.for_team(actor.platform, actor.team_id)
+            return [await qotd_stats(self.store, self.progress.pictures, bank, actor.platform, actor.team_id,
+                                     self.clock.now(), await self.store.team_timezone(actor.platform, actor.team_id))]
         if action == "now":
             return [await self.qotd.post_now(command.place)]
         return [await self.qotd.set_paused(command.place, action == "pause")]

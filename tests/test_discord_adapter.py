@@ -189,6 +189,7 @@ async def test_startup_logs_in_syncs_commands_and_asks_no_privileged_intents(
         "help",
         "leaderboard",
         "privacy",
+        "progress",
         "qotd",
         "quiz",
         "streak",
@@ -199,7 +200,7 @@ async def test_startup_logs_in_syncs_commands_and_asks_no_privileged_intents(
     qotd = fake.command_schema("qotd")
     assert qotd["default_member_permissions"] == str(MANAGE_GUILD)
     assert {o["name"] for o in qotd["options"]} == {"setup", "now", "pause", "resume", "status", "reload",
-                                                     "suggestions"}
+                                                     "suggestions", "stats"}
     setup = next(o for o in qotd["options"] if o["name"] == "setup")
     assert [o["name"] for o in setup["options"]] == [
         "time",

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from adapters.console.images import image_folder, save_images
 from adapters.console.render import render_reply
 from bot.commands.replies import Reply
 from bot.domain.events import Place, PostedMessage
@@ -46,6 +47,8 @@ class ConsoleOutbound:
                       "key": reply.dedupe_key, "text": reply.card.question.id if reply.card else reply.text})
         ping = f"@{mention} " if mention else ""
         self.out.write(f"\n[#{place.channel_id}] {ping}{render_reply(reply)}\n")
+        for line in save_images(reply, image_folder(self.log_path)):
+            self.out.write(f"{line}\n")
         return PostedMessage(message_id=message_id, thread_id=message_id if make_thread else None)
 
     async def post_in_thread(self, place: Place, message: PostedMessage, reply: Reply) -> None:

@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from adapters.console.images import image_folder, save_images
 from adapters.console.lines import CLOCK_USAGE, ClockStepError, describe_step, parse_clock_step, split_words
 from adapters.console.outbound import ConsoleOutbound
 from adapters.console.render import render_reply
@@ -54,7 +55,7 @@ class ConsoleSession:
     """Turns lines of text into core events and prints the replies."""
 
     def __init__(self, core: Core, clock: ManualClock, out: TextIO, outbound: ConsoleOutbound,
-                 export_dir: Path | None = None) -> None:
+                 export_dir: Path | None = None, image_dir: Path | None = None) -> None:
         self.core = core
         self.clock = clock
         self.out = out
@@ -66,6 +67,7 @@ class ConsoleSession:
         self.export_dir = export_dir or Path(tempfile.gettempdir()) / "mlq-exports"
         core.register_outbound(outbound)
         self.outbound = outbound
+        self.image_dir = image_dir or image_folder(getattr(core.store, "path", None))
 
     def actor(self) -> Actor:
         return Actor(PLATFORM, TEAM, self.user.name, self.user.name, self.user.is_admin)
@@ -79,6 +81,8 @@ class ConsoleSession:
             self.say(render_reply(reply))
             if reply.file is not None:
                 self.say(f"📎 Saved to {self._save(reply.file.filename, reply.file.data)}")
+            for line in save_images(reply, self.image_dir):
+                self.say(line)
             if reply.buttons and reply.buttons[0].action in SUGGESTION_ACTIONS:
                 first_suggestion = first_suggestion or reply.buttons[0].post_id  # a suggestion id, not a post
             elif reply.buttons and reply.buttons[0].action == "erase":

@@ -35,6 +35,7 @@ VISIBILITY_CHOICES = [
     Choice(name="hide me from every board", value="hide"),
     Choice(name="show me on the boards again", value="show"),
 ]
+WEAKEST_CHOICE = Choice(name="weakest: each day the team's weakest topic by readiness", value="weakest")
 
 
 class CommandHandler(Protocol):
@@ -104,6 +105,8 @@ async def topics_autocomplete(interaction: discord.Interaction[Any], current: st
             chosen.append(topic)
     head = ",".join(chosen)
     out = []
+    if not head and WEAKEST_CHOICE.value.startswith(last.strip().lower()):
+        out.append(WEAKEST_CHOICE)
     for choice in _topic_matches(interaction, last):
         value = f"{head},{choice.value}" if head else str(choice.value)
         if choice.value not in chosen and len(value) <= CHOICE_LIMIT:
@@ -177,6 +180,7 @@ async def streak(
 @app_commands.describe(
     period="week, month or all time",
     topic="Only this topic",
+    chart="Add the board as a chart picture",
     me="Hide yourself from every board (you still see your rank), or show yourself again",
 )
 @app_commands.choices(period=PERIOD_CHOICES, me=VISIBILITY_CHOICES)
@@ -186,10 +190,36 @@ async def leaderboard(
     interaction: discord.Interaction[Any],
     period: str | None = None,
     topic: str | None = None,
+    chart: bool | None = None,
     me: str | None = None,
 ) -> None:
     words = option_words({"period": period, "topic": topic})
-    await _handler(interaction).run_command(interaction, "leaderboard", (*words, me) if me else words)
+    if me:
+        words = (*words, me)
+    elif chart:
+        words = (*words, "chart")
+    await _handler(interaction).run_command(interaction, "leaderboard", words)
+
+
+@app_commands.command(
+    name="progress", description="Your readiness by topic and what to practise next (only you see it)."
+)
+@app_commands.describe(
+    date="Forecast your readiness on this date (YYYY-MM-DD)",
+    goal="Store the date you want to be ready by (YYYY-MM-DD, or off)",
+    team="The team's readiness by topic instead (averages only)",
+)
+@app_commands.guild_only()
+async def progress(
+    interaction: discord.Interaction[Any],
+    date: str | None = None,
+    goal: str | None = None,
+    team: bool | None = None,
+) -> None:
+    words = option_words({"date": date, "goal": goal})
+    if team:
+        words = (*words, "team")
+    await _handler(interaction).run_command(interaction, "progress", words)
 
 
 @app_commands.command(name="topics", description="The topics in the question bank.")
@@ -302,6 +332,7 @@ _qotd_action("pause", "Pause the question of the day in this channel.")
 _qotd_action("resume", "Resume the question of the day in this channel.")
 _qotd_action("status", "Show the question-of-the-day schedule of this channel.")
 _qotd_action("reload", "Re-read the question packs (a broken pack is refused with its errors).")
+_qotd_action("stats", "Participation per week and questions with outlier results (admins).")
 _qotd_action("suggestions", "Review members' suggested questions: approve, edit or reject.")
 
 ALL_COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ...] = (
@@ -309,6 +340,7 @@ ALL_COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ..
     answer,
     streak,
     leaderboard,
+    progress,
     topics,
     suggest,
     help_,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 import time
@@ -144,6 +145,7 @@ class DiscordOutbound:
                     else discord.AllowedMentions.none(),
                     mention_author=False,
                     **extra,
+                    **out.send_files(),
                 )
             )
         return sent
@@ -159,9 +161,12 @@ class DiscordOutbound:
             if role_id
             else discord.AllowedMentions.none()
         )
-        outs = render_reply(reply, prefix=f"<@&{role_id}>" if role_id else None)
         async with _mapped_errors(f"post to channel {channel_id}"):
             channel = await self._messageable(channel_id)
+            if reply.images and not _can_attach(channel):
+                log.info("no Attach Files permission in %s: posting without the picture", channel_id)
+                reply = dataclasses.replace(reply, images=())
+            outs = render_reply(reply, prefix=f"<@&{role_id}>" if role_id else None)
             sent = await self._send_all(channel, outs, allowed=allowed, nonce=reply.dedupe_key)
         message = sent[0]
         # Once the message exists nothing below may raise: the core would post it again on a later tick.
@@ -279,6 +284,14 @@ class DiscordOutbound:
                     await self._client.http.remove_role(guild_id, int(previous), role_id, reason=reason)
             await self._pacer.wait()
             await self._client.http.add_role(guild_id, int(winner), role_id, reason=reason)
+
+
+def _can_attach(channel: discord.abc.Messageable) -> bool:
+    """Whether the bot may upload files in a guild channel (True elsewhere, and when it cannot tell)."""
+    if not isinstance(channel, discord.abc.GuildChannel):
+        return True
+    me = channel.guild.me
+    return me is None or channel.permissions_for(me).attach_files
 
 
 def _guild(place: Place) -> Any:

@@ -14,10 +14,12 @@ from adapters.discord.views import build_view
 from bot.bank.model import Question
 from bot.bank.render.discord import CONTENT_LIMIT, discord_embeds, discord_text, escape_discord_mentions
 from bot.bank.render.question_card import question_body, question_title
-from bot.commands.replies import Attachment, QuestionCard, Reply
+from bot.commands.replies import Attachment, Image, QuestionCard, Reply
 
 ERROR_COLOR = 0xED4245
 CARD_CACHE_SIZE = 4096
+IMAGE_COLOR = 0x0D1117  # the pictures' dark background
+MAX_EMBEDS = 10  # per message
 
 
 @dataclass(slots=True)
@@ -28,12 +30,22 @@ class Outgoing:
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
     attachment: Attachment | None = None
+    images: list[Image] = field(default_factory=list)
 
-    def file(self) -> discord.File:
-        """The attachment as a fresh discord.File (each send reads its own buffer), or MISSING."""
-        if self.attachment is None:
-            return discord.utils.MISSING
-        return discord.File(io.BytesIO(self.attachment.data), filename=self.attachment.filename)
+    def files(self) -> list[discord.File]:
+        """Fresh upload objects for the images and the attachment (discord.py consumes a File when it sends it)."""
+        files = [discord.File(io.BytesIO(i.png), filename=i.filename, description=i.alt[:1024]) for i in self.images]
+        if self.attachment is not None:
+            files.append(discord.File(io.BytesIO(self.attachment.data), filename=self.attachment.filename))
+        return files
+
+    def send_files(self) -> dict[str, Any]:
+        """`files=` for a new message, only when there is something to upload (no multipart request otherwise)."""
+        return {"files": self.files()} if self.images or self.attachment else {}
+
+    def edit_files(self) -> dict[str, Any]:
+        """`attachments=` for an edit, only when there is something to upload (an edit without it keeps what was there)."""
+        return {"attachments": self.files()} if self.images or self.attachment else {}
 
     def send_view(self) -> discord.ui.View:
         """The view for a *new* message: MISSING (no components key) when it has no buttons."""
@@ -104,8 +116,25 @@ def render_reply(reply: Reply, *, prefix: str | None = None) -> list[Outgoing]:
             first.content = f"{prefix}\n{first.content}"
         else:
             out.insert(0, Outgoing(content=prefix))
+    if reply.images:
+        _attach(out, reply.images)
     if reply.buttons:
         out[-1].view = build_view(reply.buttons)
     if reply.file is not None:
         out[-1].attachment = reply.file
     return out
+
+
+def image_embed(image: Image) -> discord.Embed:
+    """An embed showing an attached picture (`attachment://NAME`); the alt text rides on the attachment."""
+    return discord.Embed(color=IMAGE_COLOR).set_image(url=f"attachment://{image.filename}")
+
+
+def _attach(out: list[Outgoing], images: tuple[Image, ...]) -> None:
+    """Upload the images with the last message, each shown by an embed referring to its attachment."""
+    last = out[-1]
+    if len(last.embeds) + len(images) > MAX_EMBEDS:
+        last = Outgoing()
+        out.append(last)
+    last.images = list(images)
+    last.embeds = [*last.embeds, *(image_embed(i) for i in images)]

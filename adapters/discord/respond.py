@@ -8,6 +8,7 @@ silent update-defer for buttons — and the replies follow as edits and follow-u
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -76,9 +77,12 @@ async def _defer(interaction: discord.Interaction[Any]) -> bool:
 
 def _plan(interaction: discord.Interaction[Any], replies: list[Reply]) -> list[_Part]:
     can_replace = interaction.type is discord.InteractionType.component and interaction.message is not None
+    # Without Attach Files here a picture would make Discord refuse the whole message: the text carries the figures.
+    can_attach = interaction.app_permissions.attach_files
     parts: list[_Part] = []
     for reply in replies:
-        for k, out in enumerate(render_reply(reply)):
+        shown = reply if can_attach or not reply.images else dataclasses.replace(reply, images=())
+        for k, out in enumerate(render_reply(shown)):
             parts.append(_Part(out, reply.private, can_replace and reply.replace and k == 0))
     return parts
 
@@ -101,11 +105,13 @@ async def deliver(
         out = part.out
         if not response.is_done():
             if part.replace:
-                await response.edit_message(content=out.content, embeds=out.embeds, view=out.edit_view())
+                await response.edit_message(
+                    content=out.content, embeds=out.embeds, view=out.edit_view(), **out.edit_files()
+                )
             else:
                 await response.send_message(
                     out.content, embeds=out.embeds, view=out.send_view(), ephemeral=part.private,
-                    file=out.file(),
+                    **out.send_files(),
                 )
         elif thinking:
             # The deferred "thinking" message is ephemeral: it takes the first private message, or a pointer
@@ -113,10 +119,7 @@ async def deliver(
             thinking = False
             if part.private:
                 await interaction.edit_original_response(
-                    content=out.content,
-                    embeds=out.embeds,
-                    view=out.edit_view(),
-                    attachments=[out.file()] if out.attachment is not None else discord.utils.MISSING,
+                    content=out.content, embeds=out.embeds, view=out.edit_view(), **out.edit_files()
                 )
             else:
                 await interaction.edit_original_response(content=PUBLIC_AFTER_DEFER, embeds=[], view=None)
@@ -124,11 +127,12 @@ async def deliver(
         elif part.replace and interaction.message is not None:
             if deferred:
                 await interaction.edit_original_response(
-                    content=out.content, embeds=out.embeds, view=out.edit_view()
+                    content=out.content, embeds=out.embeds, view=out.edit_view(), **out.edit_files()
                 )
             else:
                 await interaction.followup.edit_message(
-                    interaction.message.id, content=out.content, embeds=out.embeds, view=out.edit_view()
+                    interaction.message.id, content=out.content, embeds=out.embeds, view=out.edit_view(),
+                    **out.edit_files(),
                 )
         else:
             await _follow_up(interaction, out, private=part.private)
@@ -141,6 +145,6 @@ async def _follow_up(interaction: discord.Interaction[Any], out: Outgoing, *, pr
         embeds=out.embeds,
         view=out.send_view(),
         ephemeral=private,
-        file=out.file(),
         wait=True,
+        **out.send_files(),
     )

@@ -25,13 +25,15 @@ from adapters.slack.delivery import payloads, respond_all
 from adapters.slack.deps import Deps, guarded
 from adapters.slack.files import send_files
 from adapters.slack.identity import command_event_id, request_team
+from adapters.slack.images import SentPictures, upload_images, with_image_note
 from adapters.slack.suggest import open_form, suggestion_view
 from bot.commands.replies import Reply, error
 from bot.domain.events import Actor, Command, Place
 
 log = logging.getLogger(__name__)
 
-COMMAND_NAMES = ("quiz", "answer", "streak", "leaderboard", "topics", "qotd", "help", "suggest", "privacy")
+COMMAND_NAMES = ("quiz", "answer", "streak", "leaderboard", "topics", "qotd", "help", "suggest", "privacy",
+                 "progress")
 COMMAND_PATTERN = re.compile(r"^/(" + "|".join(COMMAND_NAMES) + r")$")
 NOT_A_MEMBER = (
     "I'm not a member of this private channel, so I can't post the question of the day here. "
@@ -117,8 +119,18 @@ def register(app: AsyncApp, deps: Deps) -> None:
         replies = await guarded(deps.core.handle_command(command), f"/{command.name}")
         return await send_files(client, actor.user_id, replies)
 
-    async def deliver_late(task: asyncio.Task[list[Reply]], respond: AsyncRespond) -> None:
-        await respond_all(deps.respond(respond), payloads(await task))
+    sent = SentPictures()
+
+    async def pictures(client: AsyncWebClient, body: dict[str, Any], replies: list[Reply]) -> None:
+        for reply in replies:
+            await upload_images(client, reply, channel=str(body.get("channel_id", "")),
+                                user=str(body.get("user_id", "")), sent=sent)
+
+    async def deliver_late(task: asyncio.Task[list[Reply]], respond: AsyncRespond, client: AsyncWebClient,
+                           body: dict[str, Any]) -> None:
+        replies = await task
+        await respond_all(deps.respond(respond), payloads(with_image_note(r) for r in replies))
+        await pictures(client, body, replies)
 
     @app.command(COMMAND_PATTERN)
     async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
@@ -135,13 +147,18 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         if not await deps.deadline.wait(task):
             await ack()
-            deps.deadline.detach(deliver_late(task, respond))
+            deps.deadline.detach(deliver_late(task, respond, client, body))
             return
-        items = payloads(task.result())
+        replies = task.result()
+        items = payloads(with_image_note(r) for r in replies)
         if len(items) == 1:
             await ack(**items[0])
-            return
-        # Several messages: all through the response_url, so they arrive in order (an ack with a body would only
-        # reach Slack after them, when the request is processed before responding).
-        await ack()
-        await respond_all(deps.respond(respond), items)
+        else:
+            # Several messages: all through the response_url, so they arrive in order (an ack with a body would
+            # only reach Slack after them, when the request is processed before responding).
+            await ack()
+            await respond_all(deps.respond(respond), items)
+        if any(r.images for r in replies):
+            # In the background: with process_before_response the HTTP answer waits for this listener, and three
+            # upload round trips must not eat into Slack's 3 s.
+            deps.deadline.detach(pictures(client, body, replies))

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -21,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.common import PLATFORM, REVEAL_REACTION, error_code, http_status
+from adapters.slack.images import upload_images
 from adapters.slack.lograte import LogOnce
 from adapters.slack.render import SlackMessage, mention_markup, render_reply
 from adapters.slack.users import UserDirectory
@@ -136,6 +138,7 @@ class SlackOutbound:
         first = stamps[0]
         if reply.card is not None and not reply.card.reveal:
             await self._invite_reveal_reaction(client, place.channel_id, first)
+        await upload_images(client, replace(reply, private=False), channel=place.channel_id)
         return PostedMessage(message_id=first, thread_id=first if make_thread else None,
                              extra={"channel": place.channel_id})
 
@@ -161,6 +164,7 @@ class SlackOutbound:
         try:
             client = await self._client(team_id)
             await self._post_all(client, team_id, user_id, render_reply(reply))
+            await upload_images(client, reply, channel=user_id, user=user_id)
         except (PlaceUnavailableError, TransientPostError) as exc:
             log.info("could not DM %s in %s: %s", user_id, team_id, exc)
             return False

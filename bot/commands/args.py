@@ -174,10 +174,11 @@ class BoardArgs:
     period: str = "week"
     topic: str | None = None
     visibility: str | None = None  # 'hide' or 'show' (`/leaderboard hide`)
+    chart: bool = False
 
 
 def parse_leaderboard(words: tuple[str, ...] | list[str]) -> BoardArgs:
-    """`/leaderboard [week|month|all] [topic]`."""
+    """`/leaderboard [week|month|all] [topic] [chart]`."""
     bare, options = _split(words)
     period, topic = "week", None
     visibility = next((w.lower() for w in bare if w.lower() in ("hide", "show")), None)
@@ -186,6 +187,8 @@ def parse_leaderboard(words: tuple[str, ...] | list[str]) -> BoardArgs:
         if bare or options:
             raise ArgumentError("`/leaderboard hide` and `/leaderboard show` take nothing else.")
         return BoardArgs(visibility=visibility)
+    chart = "chart" in (w.lower() for w in bare) or parse_switch("chart", options.pop("chart", "off"))
+    bare = [w for w in bare if w.lower() != "chart"]
     values = [*bare, *(v for k, v in options.items() if k in ("period", "topic"))]
     for key in options:
         if key not in ("period", "topic"):
@@ -202,7 +205,7 @@ def parse_leaderboard(words: tuple[str, ...] | list[str]) -> BoardArgs:
                     f"I don't know `{word}`. /leaderboard takes a period (week, month, all) and a topic. "
                     f"{topics_help()}"
                 ) from exc
-    return BoardArgs(period, topic)
+    return BoardArgs(period, topic, chart=chart)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +340,7 @@ class QotdSetupArgs:
     channel_id: str | None = None
     weekly_board: bool | None = None
     champion: str | None = None  # a role (Discord) or user group (Slack) id; '' turns it off
+    topic_mode: str | None = None  # 'weakest', or '' to go back to the schedule's own topics
     given: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -359,6 +363,8 @@ def parse_qotd_setup(words: tuple[str, ...] | list[str]) -> QotdSetupArgs:
             values["timezone"] = parse_timezone(value)
         elif key == "days":
             values["weekdays"] = parse_days(value)
+        elif key in ("topics", "topic") and value.lower() == "weakest":
+            values["topic_mode"] = "weakest"
         elif key in ("topics", "topic"):
             topics.extend(t for part in value.split(",") if part and (t := parse_topic(part)))
             values["topics"] = ()
@@ -408,6 +414,7 @@ def parse_qotd_setup(words: tuple[str, ...] | list[str]) -> QotdSetupArgs:
             values["topics"] = ()
     if "topics" in values:
         values["topics"] = tuple(dict.fromkeys(topics))
+        values.setdefault("topic_mode", "")
     values["given"] = frozenset(values)
     return QotdSetupArgs(**values)  # type: ignore[arg-type]
 

@@ -111,12 +111,25 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture attached to a reply: PNG bytes, a file name (`readiness.png`) and alt text for screen readers.
+
+    The reply's text always carries the same figures, so a client that shows no images loses nothing.
+    """
+
+    png: bytes
+    filename: str
+    alt: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message: Markdown `text` and/or a question `card`, with buttons. Private replies only reach the actor.
 
     `replace` asks the adapter to update the message the button was on instead of sending a new one, where the
     platform allows it. `dedupe_key` names a scheduled post so an adapter can find it again after a crash
-    (e.g. a Discord nonce, Slack message metadata).
+    (e.g. a Discord nonce, Slack message metadata). `images` are attached to the reply (a file upload where the
+    platform needs one), private when the reply is.
     """
 
     text: str = ""
@@ -128,6 +141,7 @@ class Reply:
     replace: bool = False
     dedupe_key: str | None = None
     file: Attachment | None = None
+    images: tuple[Image, ...] = ()
 
 
 def error(text: str) -> Reply:

@@ -29,6 +29,7 @@ from bot.domain.periods import local_date, week_start, zone
 from bot.domain.records import PostRow
 from bot.domain.schedule import Schedule
 from bot.practice.draw import fresh_in_cycle
+from bot.practice.progress import ProgressService
 from bot.practice.service import BankSource, streak_line
 from bot.practice.streaks import StreakState, as_of
 from bot.qotd.failures import FailureLog
@@ -36,6 +37,7 @@ from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError
 from bot.qotd.schedule import DEFAULT_GRACE, describe, latest_occurrence, next_fire
 from bot.store import answers as answer_store
 from bot.store import boards, claims
+from bot.store import progress as progress_store
 from bot.store import schedules as schedule_store
 from bot.store.claims import ReminderCandidate
 from bot.store.store import Store
@@ -53,13 +55,15 @@ def dedupe_key(post_id: int) -> str:
 
 class QotdService:
     def __init__(self, *, store: Store, bank: Bank, clock: Clock, rng: random.Random,
-                 outbounds: dict[str, Outbound], grace: timedelta = DEFAULT_GRACE) -> None:
+                 outbounds: dict[str, Outbound], grace: timedelta = DEFAULT_GRACE,
+                 progress: ProgressService | None = None) -> None:
         self.store = store
         self.bank = bank
         self.clock = clock
         self.rng = rng
         self.outbounds = outbounds
         self.grace = grace
+        self.progress = progress or ProgressService(store=store, bank=bank, clock=clock)
         self._tick_lock = asyncio.Lock()
         self.instance = uuid.uuid4().hex  # owner name for delivery leases
         self._inflight: set[int] = set()  # posts this process is delivering right now
@@ -102,8 +106,15 @@ class QotdService:
             await self.store.set_team_timezone(place.platform, place.team_id, updated.timezone)
         if args.admins is not None:
             await self.store.set_team_admins(place.platform, place.team_id, args.admins)
+        if args.topic_mode is not None:
+            await progress_store.set_topic_mode(self.store, target.platform, target.team_id, target.channel_id,
+                                                args.topic_mode or None, now)
+        mode = await progress_store.topic_mode(self.store, target.platform, target.team_id, target.channel_id)
         when = _format_when(next_run, updated.timezone, now)
         extra = f"\nAllow-list for /qotd: {', '.join(args.admins) or 'cleared'}." if args.admins is not None else ""
+        if mode == progress_store.WEAKEST:
+            extra += ("\nTopics: each day from the team's weakest topic by readiness (see `/progress team`); "
+                      "the whole pool until the team has graded questions.")
         verb = "updated" if existing else "set up"
         return info(f"Question of the day {verb} for this channel: {describe(updated)}.\n"
                     f"{pool} questions in its pool. Next post: {when}.{extra}", title="Question of the day")
@@ -251,9 +262,24 @@ class QotdService:
             return
         await self._post_for(schedule, day, now)
 
+    async def _pool(self, schedule: Schedule, used: set[str]) -> list[str]:
+        """The schedule's questions; with topics=weakest, those of the team's weakest topic not yet posted this round.
+
+        The whole pool when the team has no cards yet (a new team) or the weakest topic's questions are all used.
+        """
+        place = schedule.place
+        bank = await self.team_bank(place.platform, place.team_id)
+        pool = bank.ids(topics=schedule.topics or None, difficulty=schedule.difficulty)
+        if await progress_store.topic_mode(self.store, place.platform, place.team_id, place.channel_id) != \
+                progress_store.WEAKEST:
+            return pool
+        weakest = await self.progress.weakest_topic(place.platform, place.team_id, schedule.topics or None)
+        narrowed = bank.ids(topics=[weakest], difficulty=schedule.difficulty) if weakest else []
+        return narrowed if set(narrowed) - used else pool
+
     async def _post_for(self, schedule: Schedule, day: date, now: datetime) -> str:
-        pool = (await self.team_bank(schedule.place.platform, schedule.place.team_id)).ids(topics=schedule.topics or None, difficulty=schedule.difficulty)
         used = await self.store.used_in_cycle(schedule.place, schedule.cycle)
+        pool = await self._pool(schedule, used)
         question_id, wrapped = fresh_in_cycle(pool, used, self.rng)
         if question_id is None:
             return "No questions match this channel's topics and difficulty."
@@ -387,8 +413,12 @@ class QotdService:
             board = await boards.period_board(self.store, schedule.place.platform, schedule.place.team_id, week, "")
             if not board.top:
                 return  # nobody graded last week: no empty board in the channel
-            text = format_board(board.top, None, f"Last week's leaderboard (week of {last_week:%d %b})")
-            await outbound.post(schedule.place, Reply(text=text, private=False), mention=None, make_thread=False)
+            title = f"Last week's leaderboard (week of {last_week:%d %b})"
+            text = format_board(board.top, None, title)
+            chart = await self.progress.leaderboard_chart(schedule.place.platform, schedule.place.team_id, last_week,
+                                                          [(r.display_name, r.points) for r in board.top], title)
+            await outbound.post(schedule.place, Reply(text=text, private=False, images=(chart,)), mention=None,
+                                make_thread=False)
         except PlaceUnavailableError:
             raise
         except BaseException:

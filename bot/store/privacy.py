@@ -43,6 +43,8 @@ USER_TABLES: tuple[UserColumn, ...] = (
     UserColumn("schedules", "created_by", "blank"),
     UserColumn("champion_awards", "user_id", "blank"),
     UserColumn("typed_answers", "user_id"),  # before posts: a typed answer references its card
+    UserColumn("post_actions", "user_id"),  # reveals and skips counted by /qotd stats
+    UserColumn("user_goals", "user_id", team_scoped=False),
     UserColumn("suggestions", "user_id"),  # what they proposed goes, approved team questions included
     UserColumn("suggestions", "decided_by", "blank"),  # an admin's decision stays, without their id
 )

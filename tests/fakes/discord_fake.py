@@ -24,6 +24,8 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.parser import BytesParser
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -36,6 +38,7 @@ MANAGE_GUILD = 1 << 5
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17  # "Mention @everyone, @here and All Roles"
 ADMINISTRATOR = 1 << 3
@@ -52,7 +55,7 @@ MEMBER_PERMISSIONS = (
     | USE_APPLICATION_COMMANDS
 )
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
-BOT_PERMISSIONS = MEMBER_PERMISSIONS | CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS
+BOT_PERMISSIONS = MEMBER_PERMISSIONS | CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS | ATTACH_FILES
 
 TOKEN = "fake-bot-token"
 APP_ID = 900000000000000001
@@ -105,11 +108,17 @@ class Message:
     nonce: str | None = None
     edits: int = 0
     pinged_roles: list[int] = field(default_factory=list)  # roles whose members Discord notified
-    files: dict[str, bytes] = field(default_factory=dict)  # attachments: filename -> content
+    # uploaded files: id, filename, description (alt text), content_type, data (bytes), field (files[n])
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ephemeral(self) -> bool:
         return bool(self.flags & 64)
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """The uploaded files by name: filename -> content."""
+        return {a["filename"]: a["data"] for a in self.attachments}
 
     def custom_ids(self) -> list[str]:
         return [
@@ -506,7 +515,7 @@ class FakeDiscord:
             "locale": "en-US",
             "data": data,
             "channel_id": str(channel_id),
-            "app_permissions": str(BOT_PERMISSIONS),
+            "app_permissions": str(self.bot_guild_permissions()),
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(GUILD_ID)},
         }
@@ -589,7 +598,7 @@ class FakeDiscord:
             "mentions": [],
             "mention_roles": [str(r) for r in m.pinged_roles],
             "mention_everyone": False,
-            "attachments": [],
+            "attachments": [_attachment_payload(m.id, a) for a in m.attachments],
             "pinned": False,
             "tts": False,
             "timestamp": "2026-01-05T09:00:00.000000+00:00",
@@ -817,7 +826,9 @@ class FakeDiscord:
         if rec.callbacks:
             return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}, {}
         kind = body["type"]
-        data = dict(body.get("data") or {}, _files=body.get("_files") or {})
+        data = dict(body.get("data") or {})
+        if body.get("_files"):
+            data["_files"] = body["_files"]
         channel_id = int(rec.payload["channel_id"])
         message: Message | None = None
         if kind in (4, 5):
@@ -906,6 +917,8 @@ class FakeDiscord:
             for earlier in self.channel_messages(channel_id):
                 if earlier.nonce == str(nonce):
                     return 200, self._message_payload(earlier), {}
+        if (body or {}).get("_files") and not self.bot_guild_permissions() & (ATTACH_FILES | ADMINISTRATOR):
+            return 403, {"message": "Missing Permissions", "code": 50013}, {}
         message = self._store(channel_id, body)
         message.nonce = str(nonce) if nonce else None
         message.pinged_roles = self._pinged_roles(body or {})
@@ -1023,7 +1036,7 @@ class FakeDiscord:
             flags=body.get("flags") or 0,
             allowed_mentions=body.get("allowed_mentions"),
             interaction_token=token,
-            files=body.get("_files") or {},
+            attachments=_attachments(body),
         )
         self.messages[message.id] = message
         return message
@@ -1041,8 +1054,8 @@ class FakeDiscord:
                 )
         if "flags" in body and body["flags"] is not None:
             message.flags |= body["flags"]
-        if "_files" in body:
-            message.files = dict(body["_files"])
+        if "attachments" in body:
+            message.attachments = _attachments(body)
 
 
 # ----- payload builders -------------------------------------------------------------------------------------
@@ -1052,14 +1065,44 @@ def _decode_body(raw: bytes, content_type: str, request: web.Request) -> Any:
     if content_type == "application/json":
         return json.loads(raw)
     if content_type.startswith("multipart/"):
-        # discord.py sends files as multipart with the JSON under 'payload_json' and each file as 'files[N]'
-        match = re.search(rb'name="payload_json"\r\n(?:[^\r\n]+\r\n)*\r\n(.*?)\r\n--', raw, re.S)
-        body = json.loads(match.group(1)) if match else None
-        files = re.findall(rb'name="files\[\d+\]"; filename="([^"]*)"\r\n(?:[^\r\n]+\r\n)*\r\n(.*?)\r\n--', raw, re.S)
-        if isinstance(body, dict) and files:
-            body["_files"] = {name.decode(): data for name, data in files}
-        return body
+        # discord.py sends files as multipart/form-data: the JSON under 'payload_json', each file as 'files[n]'
+        head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+        form = BytesParser(policy=email_policy.HTTP).parsebytes(head + raw)
+        payload: Any = None
+        files = []
+        for part in form.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            data = part.get_payload(decode=True)
+            if name == "payload_json":
+                payload = json.loads(data)
+            elif isinstance(name, str) and name.startswith("files["):
+                # discord.py sends application/octet-stream; Discord sniffs the type from the bytes
+                sniffed = "image/png" if data.startswith(b"\x89PNG\r\n\x1a\n") else part.get_content_type()
+                files.append({"field": name, "filename": part.get_filename(), "data": data, "content_type": sniffed})
+        if isinstance(payload, dict) and files:
+            payload["_files"] = files
+        return payload
     return raw.decode(errors="replace")
+
+
+def _attachments(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Uploaded files joined to the payload's `attachments` (by id n of `files[n]`), as Discord stores them."""
+    uploads = {f["field"]: f for f in body.get("_files") or []}
+    out = []
+    for meta in body.get("attachments") or []:
+        upload = uploads.get(f"files[{meta.get('id')}]")
+        if upload is None:
+            continue  # an attachment kept from before (an edit) or one without a file: nothing new
+        out.append({"id": meta.get("id"), "filename": meta.get("filename") or upload["filename"],
+                    "description": meta.get("description"), "content_type": upload["content_type"],
+                    "data": upload["data"]})
+    return out
+
+
+def _attachment_payload(message_id: int, a: dict[str, Any]) -> dict[str, Any]:
+    url = f"https://cdn.fake.discord.test/attachments/{message_id}/{a['filename']}"
+    return {"id": str(message_id * 10 + int(a["id"] or 0)), "filename": a["filename"], "size": len(a["data"]),
+            "url": url, "proxy_url": url, "content_type": a["content_type"], "description": a["description"]}
 
 
 def bot_user() -> dict[str, Any]:

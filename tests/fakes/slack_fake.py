@@ -104,7 +104,8 @@ class FakeSlack:
     in_flight: int = 0  # requests being answered now (Web API and response_url)
     max_in_flight: int = 0
     usergroups: dict[str, list[str]] = field(default_factory=dict)  # user group id → its users
-    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → filename, data, channel
+    # files_upload_v2: file id -> filename, length, alt_txt, data (the bytes uploaded), title, channel (once shared)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._last_post: dict[str, float] = {}  # channel → monotonic time of its last accepted chat.postMessage
@@ -123,8 +124,8 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
-        app.router.add_get("/socket", self._websocket)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._websocket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         # Port 0 the first time; leaving and entering again comes back on the same port (an outage).
@@ -273,7 +274,56 @@ class FakeSlack:
         message = {"type": "message", "ts": ts, "text": body.get("text"), "metadata": body.get("metadata")}
         if not body.get("thread_ts"):
             self.history.setdefault(str(body.get("channel")), []).insert(0, message)
-        return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
+        channel = str(body.get("channel"))
+        if channel[:1] in ("U", "W"):  # a user id opens (or finds) the app's direct message with that user
+            channel = "D" + channel[1:]
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _m_files_getUploadURLExternal(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if "files:write" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "files:write"}
+        if not body.get("filename") or not str(body.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = unique_id("F")
+        self.files[file_id] = {"filename": body["filename"], "length": int(body["length"]),
+                               "alt_txt": body.get("alt_txt"), "data": None, "channel": None, "title": None}
+        return {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{self._port}/upload/{file_id}"}
+
+    def _m_files_completeUploadExternal(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        listed = body.get("files")
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = body.get("channel_id") or None
+        if channel and not re.fullmatch(r"[CGDZ][A-Z0-9]+", str(channel)):
+            # Slack takes conversation ids only here, never a user id (slackapi/bolt-js#2115)
+            return {"ok": False, "error": "invalid_arguments"}
+        if channel and not self.is_member(str(channel)):
+            return {"ok": False, "error": "not_in_channel"}
+        done = []
+        for item in listed:
+            entry = self.files.get(str(item.get("id")))
+            if entry is None or entry["data"] is None or len(entry["data"]) != entry["length"]:
+                return {"ok": False, "error": "file_not_found" if entry is None else "file_upload_incomplete"}
+            entry["title"], entry["channel"] = item.get("title"), channel
+            done.append({"id": item["id"], "title": item.get("title"), "name": entry["filename"]})
+        return {"ok": True, "files": done}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        entry = self.files.get(request.match_info["file_id"])
+        if entry is None:
+            return web.Response(status=404, text="unknown upload")
+        entry["data"] = await request.read()
+        return web.Response(status=200, text=f"OK - {len(entry['data'])}")
+
+    @property
+    def uploads(self) -> dict[str, dict[str, Any]]:
+        """Every upload begun, by file id (completed or not)."""
+        return self.files
+
+    def shared_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files completed by files.completeUploadExternal (in one channel, or all)."""
+        return [f | {"id": i} for i, f in self.files.items()
+                if f["title"] is not None and (channel is None or f["channel"] == channel)]
 
     def _m_conversations_history(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
         messages = self.history.get(str(body.get("channel")), [])[: int(body.get("limit", 100))]
@@ -369,36 +419,6 @@ class FakeSlack:
             return {"ok": False, "error": "no_such_subteam"}
         self.usergroups[group] = [u for u in str(body.get("users", "")).split(",") if u]
         return {"ok": True, "usergroup": {"id": group, "users": self.usergroups[group]}}
-
-    def _m_files_getUploadURLExternal(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
-        if "files:write" not in self.scopes:
-            return {"ok": False, "error": "missing_scope", "needed": "files:write"}
-        file_id = unique_id("F")
-        self.uploads[file_id] = {"filename": body.get("filename"), "length": int(body.get("length", 0)),
-                                 "data": None, "channel": None}
-        return {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{self._port}/upload/{file_id}"}
-
-    async def _upload(self, request: web.Request) -> web.Response:
-        upload = self.uploads.get(request.match_info["file_id"])
-        if upload is None:
-            return web.Response(status=404, text="unknown upload")
-        upload["data"] = await request.read()
-        return web.Response(text=f"OK - {len(upload['data'])}")
-
-    def _m_files_completeUploadExternal(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
-        channel = str(body.get("channel_id") or "")
-        if channel and not re.fullmatch(r"[CGDZ][A-Z0-9]{8,}", channel):
-            # Slack takes conversation ids only here, never a user id (slackapi/bolt-js#2115)
-            return {"ok": False, "error": "invalid_arguments"}
-        files = _maybe_json(body.get("files"))
-        out = []
-        for f in files:
-            upload = self.uploads.get(f["id"])
-            if upload is None or upload["data"] is None:
-                return {"ok": False, "error": "invalid_arguments"}
-            upload["channel"] = body.get("channel_id")
-            out.append({"id": f["id"], "name": upload["filename"], "title": f.get("title")})
-        return {"ok": True, "files": out}
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.in_flight += 1

@@ -51,7 +51,7 @@ async def calendar_picture(cache: PictureCache, owner: Hashable, today: date, ac
                    text_calendar(activity, freezes, today))
 
 
-async def leaderboard_picture(cache: PictureCache, owner: Hashable, day: date, rows: Sequence[tuple[str, int]],
+async def leaderboard_picture(cache: PictureCache, owner: Hashable, day: date, rows: Sequence[tuple[str, float]],
                               title: str = "This week") -> Picture:
     """The weekly leaderboard chart, rendered off the loop and cached per (team, day, rows)."""
     rows = tuple(rows)

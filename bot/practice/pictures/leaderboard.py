@@ -10,7 +10,7 @@ ROW, TOP, BOTTOM, MAX_ROWS = 44, 64, 20, 10
 LABEL_W, BAR_X, BAR_W = 260, 280, 400
 
 
-def leaderboard_size(rows: Sequence[tuple[str, int]]) -> tuple[int, int]:
+def leaderboard_size(rows: Sequence[tuple[str, float]]) -> tuple[int, int]:
     """Width and height of the picture for these rows (at most 10 are drawn)."""
     return WIDTH, TOP + ROW * max(1, min(MAX_ROWS, len(rows))) + BOTTOM
 
@@ -19,7 +19,7 @@ def _label(name: str, limit: int = 18) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def render_leaderboard(rows: Sequence[tuple[str, int]], title: str = "This week") -> bytes:
+def render_leaderboard(rows: Sequence[tuple[str, float]], title: str = "This week") -> bytes:
     """PNG: `rows` are (display name, points), best first; the top 10 are drawn."""
     width, height = leaderboard_size(rows)
     img, d = canvas(height, width)
@@ -33,13 +33,13 @@ def render_leaderboard(rows: Sequence[tuple[str, int]], title: str = "This week"
         d.text((16, y + 8), f"{i + 1}. {_label(name)}", fill=FG, font=font(22))
         d.rectangle((BAR_X, y + 8, BAR_X + BAR_W, y + 34), fill=TRACK)
         bar(d, BAR_X, y + 8, y + 34, BAR_W, max(0, points) / top, READY if i == 0 else COVER)
-        d.text((BAR_X + BAR_W + 12, y + 8), f"{points} pts", fill=FG, font=font(22))
+        d.text((BAR_X + BAR_W + 12, y + 8), f"{points:g} pts", fill=FG, font=font(22))
     return png(img)
 
 
-def text_leaderboard(rows: Sequence[tuple[str, int]], title: str = "This week") -> str:
+def text_leaderboard(rows: Sequence[tuple[str, float]], title: str = "This week") -> str:
     """The same figures as text."""
     shown = list(rows)[:MAX_ROWS]
     if not shown:
         return f"{title}: no points yet this week."
-    return "\n".join([f"{title}:", *(f"{i + 1}. {name}: {points} pts" for i, (name, points) in enumerate(shown))])
+    return "\n".join([f"{title}:", *(f"{i + 1}. {name}: {points:g} pts" for i, (name, points) in enumerate(shown))])

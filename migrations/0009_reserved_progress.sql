@@ -1,3 +1,0 @@
--- Placeholder on the `suggest` branch only: number 0009 belongs to the progress migration of another
--- branch. Delete this file when merging (the loader refuses gaps, so 0010 needs 0008 and 0009 to exist).
-SELECT 1;
