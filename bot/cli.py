@@ -185,11 +185,13 @@ async def _run_platforms(platforms: list[str], settings: Settings, start: str | 
 async def _serve(platform: str, core: Core) -> None:
     if platform == "discord":
         from adapters.discord.runner import serve as serve_discord
+        from adapters.discord.runner import shards_from_env
 
         env = os.environ
         guild = env.get("DISCORD_GUILD_ID")
         await serve_discord(core, token=env.get("DISCORD_TOKEN"), guild_id=int(guild) if guild else None,
-                            api_base_url=env.get("DISCORD_API_BASE_URL"), gateway_url=env.get("DISCORD_GATEWAY_URL"))
+                            api_base_url=env.get("DISCORD_API_BASE_URL"), gateway_url=env.get("DISCORD_GATEWAY_URL"),
+                            shards=shards_from_env(env))
     elif platform == "slack":
         from adapters.slack.runner import serve as serve_slack
 

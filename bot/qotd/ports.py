@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.commands.replies import Reply
 from bot.domain.events import Place, PostedMessage
@@ -44,3 +44,14 @@ class Outbound(Protocol):
         posts again blindly.
         """
         ...
+
+
+@runtime_checkable
+class ServesSomeTeams(Protocol):
+    """An Outbound that serves only some teams of its platform (a Discord process running some of the shards).
+
+    The tick leaves every other team's posts, reveals, boards and reminders (and their claims) to the process that
+    serves it. An Outbound without `serves` serves every team of its platform.
+    """
+
+    def serves(self, team_id: str) -> bool: ...
