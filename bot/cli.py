@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.bank.loader import BankError, lint_paths
 from bot.bank.model import DIFFICULTIES, TOPICS, compute_stats
-from bot.config import Settings, platforms_configured
+from bot.config import ConfigError, Settings, discord_shards, platforms_configured
 from bot.log_redaction import protect_handlers
 from bot.resources import questions_dir
 from bot.store.db import backup_database, upgrade_database
@@ -215,6 +215,12 @@ def cmd_run(platform: str | None, start: str | None) -> int:
     platforms = [platform] if platform else (platforms_configured() or ["console"])
     if platforms == ["console"]:
         logging.getLogger().setLevel(logging.WARNING)
+    try:
+        if "discord" in platforms:
+            discord_shards()  # bad shard settings stop the bot before it opens anything
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         _run_loop(_run_platforms(platforms, settings, start))
     except KeyboardInterrupt:

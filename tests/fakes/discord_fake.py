@@ -521,6 +521,7 @@ class FakeDiscord:
             in_dm=in_dm,
             interaction_id=interaction_id,
             token=token,
+            guild_id=self.guild_of_channel(message.channel_id) or GUILD_ID,
         )
 
     async def redeliver(self, record: InteractionRecord) -> float:
@@ -591,7 +592,7 @@ class FakeDiscord:
                 "user_id": str(user_id),
                 "channel_id": str(message.channel_id),
                 "message_id": str(message.id),
-                "guild_id": str(GUILD_ID),
+                "guild_id": str(self.guild_of_channel(message.channel_id) or GUILD_ID),
                 "member": member_payload(user_id),
                 "emoji": {"id": None, "name": emoji},
                 "type": 0,
