@@ -6,6 +6,7 @@ shard its own session and only the guilds of that shard. Two clients on one data
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -303,6 +304,18 @@ def test_bad_shard_settings_stop_the_bot_at_start_up(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == ["error: DISCORD_SHARD_IDS=0,2: shard 2 does not exist with DISCORD_SHARD_COUNT=2 "
                      "(shards are numbered 0 to 1)."], result.stderr
     assert not (tmp_path / "bot.sqlite3").exists()  # stopped before opening anything
+
+
+async def test_too_few_shards_for_discord_is_a_one_line_startup_error(
+    db_path: Path, clock: ManualClock, fake: FakeDiscord
+) -> None:
+    fake.required_shards = 4  # the bot is in too many guilds for fewer shards
+    async with open_core(database=db_path, clock=clock, bank_paths=[SMALL_BANK]) as core:
+        with pytest.raises(StartupError) as info:
+            await asyncio.wait_for(serve(core, token=fake.token, api_base_url=fake.api_base_url,
+                                         gateway_url=fake.gateway_url, shards=DiscordShards(2, (0,))), timeout=10)
+    message = str(info.value)
+    assert "4011" in message and "DISCORD_SHARD_COUNT (now 2)" in message and "\n" not in message
 
 
 def test_a_guild_belongs_to_the_process_running_its_shard() -> None:

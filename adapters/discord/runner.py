@@ -92,6 +92,16 @@ async def _connect(bot: QuizBot) -> None:
     except discord.ConnectionClosed as exc:
         if exc.code == 4004:
             raise StartupError("Discord rejected the token on the gateway (4004): check DISCORD_TOKEN.") from None
+        if exc.code == 4010:
+            raise StartupError(
+                f"Discord refused shard {exc.shard_id} (4010 invalid shard): check DISCORD_SHARD_COUNT and "
+                "DISCORD_SHARD_IDS."
+            ) from None
+        if exc.code == 4011:
+            raise StartupError(
+                f"Discord requires more shards for this bot (4011 sharding required): raise DISCORD_SHARD_COUNT "
+                f"(now {bot.shard_count}), or unset it and DISCORD_SHARD_IDS to use Discord's recommended count."
+            ) from None
         raise
 
 

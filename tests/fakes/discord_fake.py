@@ -203,6 +203,7 @@ class FakeDiscord:
         self.identifies = 0
         self.resumes = 0
         self.shard_count = 1  # what GET /gateway/bot recommends
+        self.required_shards = 1  # fewer shards than this: the gateway closes with 4011 (sharding required)
         self._failures: list[tuple[str, str, int, float | None]] = []
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -411,6 +412,9 @@ class FakeDiscord:
         shard, count = d.get("shard", [0, 1])
         if not 0 <= shard < count:
             await ws.close(code=4010, message=b"Invalid shard.")
+            return
+        if count < self.required_shards:
+            await ws.close(code=4011, message=b"Sharding required.")
             return
         self.identifies += 1
         session = Session(shard, count, f"session-{self.identifies}", ws)
