@@ -27,6 +27,7 @@ from adapters.discord.shards import serves_team, shard_of
 from bot.app import open_core
 from bot.clock import ManualClock
 from bot.config import ConfigError, DiscordShards, discord_shards
+from bot.domain.events import Actor, Command, Place
 from tests.conftest import MONDAY_MORNING, REPO, SMALL_BANK, query, scalar
 from tests.fakes.discord_fake import ADMIN_ID, APP_ID, GUILD_ID, FakeDiscord, run_bot
 
@@ -138,6 +139,44 @@ async def test_two_processes_post_only_to_the_guilds_of_their_shards(
             assert "Answer" in answer.text()
 
 
+async def practise(fake: FakeDiscord, guild: int, user: int) -> None:
+    """The user runs /quiz in the guild, reveals the answer and grades it Good."""
+    [card] = await fake.wait_answered(await fake.slash("quiz", user_id=user, channel_id=CHANNELS[guild],
+                                                       guild_id=guild))
+    for action, then in (("reveal", "good"), ("good", "Graded **Good**")):
+        [custom_id] = [c for c in card.custom_ids() if c.split(":")[1] == action]
+        await fake.click(card, custom_id, user_id=user)
+        await fake.wait_until(lambda then=then: then in " ".join([card.text(), *card.custom_ids()]))
+
+
+async def test_weekly_boards_go_out_from_the_process_of_the_guild(
+    db_path: Path, clock: ManualClock, fake: FakeDiscord
+) -> None:
+    low_guild = next(g for g in GUILDS if shard_of(g, SHARDS) == 0)
+    high_guild = next(g for g in GUILDS if shard_of(g, SHARDS) == 2)
+    async with process(db_path, clock, fake, DiscordShards(SHARDS, (2, 3))) as (core_b, _), \
+            process(db_path, clock, fake, DiscordShards(SHARDS, (0, 1))) as (core_a, _):
+        for k, guild in enumerate((low_guild, high_guild)):
+            assert "set up" in await setup_qotd(fake, guild)
+            place = Place("discord", str(guild), str(CHANNELS[guild]))
+            admin = Actor("discord", str(guild), str(ADMIN_ID), "Alice", True, None)
+            [reply] = await core_a.handle_command(Command(admin, place, "qotd", ("setup", "weekly=on")))
+            assert "updated" in reply.text
+            await practise(fake, guild, 920000000000000201 + k)
+
+        def boards() -> dict[int, int]:
+            return {g: len([m for m in fake.channel_messages(CHANNELS[g]) if "Last week's leaderboard" in m.text()])
+                    for g in (low_guild, high_guild)}
+
+        clock.set(FIRST_POST + timedelta(days=7))  # the next Monday, 09:00:30 in Berlin
+        await core_a.tick()
+        assert boards() == {low_guild: 1, high_guild: 0}
+        assert [int(r[0]) for r in query(db_path, "SELECT team_id FROM weekly_posts")] == [low_guild]
+        await core_b.tick()
+        await core_a.tick()
+        assert boards() == {low_guild: 1, high_guild: 1}
+
+
 async def test_reminders_go_out_from_the_process_of_the_users_guild(
     db_path: Path, clock: ManualClock, fake: FakeDiscord
 ) -> None:
@@ -147,14 +186,9 @@ async def test_reminders_go_out_from_the_process_of_the_users_guild(
             process(db_path, clock, fake, DiscordShards(SHARDS, (0, 1))) as (core_a, _):
         users = {low_guild: 920000000000000101, high_guild: 920000000000000102}
         for guild, user in users.items():
-            where = {"user_id": user, "channel_id": CHANNELS[guild], "guild_id": guild}
-            [card] = await fake.wait_answered(await fake.slash("quiz", **where))
-            for action, then in (("reveal", "good"), ("good", "Graded **Good**")):
-                [custom_id] = [c for c in card.custom_ids() if c.split(":")[1] == action]
-                await fake.click(card, custom_id, user_id=user)
-                await fake.wait_until(lambda then=then, card=card: then in " ".join([card.text(), *card.custom_ids()]))
-            assert "Graded **Good**" in card.text()
-            await fake.wait_answered(await fake.slash("streak", {"remind": 3}, **where))
+            await practise(fake, guild, user)
+            await fake.wait_answered(await fake.slash("streak", {"remind": 3}, user_id=user,
+                                                      channel_id=CHANNELS[guild], guild_id=guild))
         # Same local evening for both (UTC users): 22:30, inside the 3 hours before midnight.
         clock.set(datetime(2026, 11, 24, 22, 30, tzinfo=UTC))
         await core_a.tick()
