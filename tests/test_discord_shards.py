@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from bot.clock import ManualClock
 from bot.config import ConfigError, DiscordShards, discord_shards
 from bot.domain.events import Actor, Command, Place
 from tests.conftest import MONDAY_MORNING, REPO, SMALL_BANK, query, scalar
-from tests.fakes.discord_fake import ADMIN_ID, APP_ID, GUILD_ID, FakeDiscord, run_bot
+from tests.fakes.discord_fake import ADMIN_ID, APP_ID, GUILD_ID, FakeDiscord, Message, run_bot
 
 SHARDS = 4
 # Eight guilds, two on each of the four shards: (5000 + k) % 4 == k % 4.
@@ -139,6 +140,10 @@ async def test_two_processes_post_only_to_the_guilds_of_their_shards(
             assert "Answer" in answer.text()
 
 
+def _shows(message: Message, what: str) -> bool:
+    return what in " ".join([message.text(), *message.custom_ids()])
+
+
 async def practise(fake: FakeDiscord, guild: int, user: int) -> None:
     """The user runs /quiz in the guild, reveals the answer and grades it Good."""
     [card] = await fake.wait_answered(await fake.slash("quiz", user_id=user, channel_id=CHANNELS[guild],
@@ -146,7 +151,7 @@ async def practise(fake: FakeDiscord, guild: int, user: int) -> None:
     for action, then in (("reveal", "good"), ("good", "Graded **Good**")):
         [custom_id] = [c for c in card.custom_ids() if c.split(":")[1] == action]
         await fake.click(card, custom_id, user_id=user)
-        await fake.wait_until(lambda then=then: then in " ".join([card.text(), *card.custom_ids()]))
+        await fake.wait_until(partial(_shows, card, then))  # edited in place, or after a defer
 
 
 async def test_weekly_boards_go_out_from_the_process_of_the_guild(
