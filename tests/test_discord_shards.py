@@ -79,9 +79,10 @@ async def setup_qotd(fake: FakeDiscord, guild: int) -> str:
     return reply.text()
 
 
-def posts_of(db_path: Path) -> dict[int, tuple[str, str | None]]:
-    """Question-of-the-day posts by guild: (process that delivered it, revealed_at)."""
-    rows = query(db_path, "SELECT team_id, attempt_by, revealed_at FROM posts WHERE kind = 'qotd'")
+def posts_of(db_path: Path, day: str = "2026-11-23") -> dict[int, tuple[str, str | None]]:
+    """The day's question-of-the-day posts by guild: (process that delivered it, revealed_at)."""
+    rows = query(db_path, "SELECT team_id, attempt_by, revealed_at FROM posts WHERE kind = 'qotd' AND local_date = ?",
+                 (day,))
     assert len({r[0] for r in rows}) == len(rows), f"a guild got two posts: {rows}"
     return {int(r[0]): (r[1], r[2]) for r in rows}
 
@@ -138,6 +139,13 @@ async def test_two_processes_post_only_to_the_guilds_of_their_shards(
             assert post.thread_id is not None
             [answer] = fake.channel_messages(post.thread_id)
             assert "Answer" in answer.text()
+
+        # The next day both processes tick at the same moment: again one post per guild, each from its owner.
+        clock.set(FIRST_POST + timedelta(days=1))
+        await asyncio.gather(core_a.tick(), core_b.tick())
+        assert {g: len(fake.channel_messages(CHANNELS[g])) for g in GUILDS} == dict.fromkeys(GUILDS, 2)
+        assert {g: by for g, (by, _) in posts_of(db_path, "2026-11-24").items()} == \
+            {g: owner for owner, guilds in mine.items() for g in guilds}
 
 
 def _shows(message: Message, what: str) -> bool:
