@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from bot.commands.replies import Reply
 from bot.domain.events import Place, PostedMessage
@@ -46,12 +46,11 @@ class Outbound(Protocol):
         ...
 
 
-@runtime_checkable
 class ServesSomeTeams(Protocol):
     """An Outbound that serves only some teams of its platform (a Discord process running some of the shards).
 
     The tick leaves every other team's posts, reveals, boards and reminders (and their claims) to the process that
-    serves it. An Outbound without `serves` serves every team of its platform.
+    serves it. An Outbound without `serves` serves every team of its platform (QotdService.serving).
     """
 
     def serves(self, team_id: str) -> bool: ...
