@@ -140,6 +140,7 @@ class Session:
     ws: web.WebSocketResponse | None
     seq: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
+    ready: bool = False  # READY and GUILD_CREATE (or the replay and RESUMED) were sent on `ws`
 
     def carries(self, guild_id: int | None) -> bool:
         """Discord's routing: a guild's events go to shard (guild_id >> 22) % count; the rest to shard 0."""
@@ -148,8 +149,12 @@ class Session:
         return (guild_id >> 22) % self.count == self.shard
 
     @property
-    def connected(self) -> bool:
+    def open(self) -> bool:
         return self.ws is not None and not self.ws.closed
+
+    @property
+    def connected(self) -> bool:
+        return self.open and self.ready
 
 
 @dataclass
@@ -361,7 +366,7 @@ class FakeDiscord:
         session.seq += 1
         frame = {"op": 0, "t": event, "s": session.seq, "d": data}
         session.events.append(frame)
-        if session.connected:
+        if session.open:
             assert session.ws is not None
             await session.ws.send_str(json.dumps(frame))
 
@@ -435,6 +440,7 @@ class FakeDiscord:
         )
         for guild in guilds:
             await self._send(session, "GUILD_CREATE", guild)
+        session.ready = True
         await self._notify()
 
     async def _resume(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
@@ -443,11 +449,12 @@ class FakeDiscord:
             await ws.send_str(json.dumps({"op": 9, "d": False}))
             return
         self.resumes += 1
-        session.ws = ws
+        session.ws, session.ready = ws, False
         missed = [f for f in session.events if f["s"] > (d.get("seq") or 0)]
         for frame in missed:
             await ws.send_str(json.dumps(frame))
         await self._send(session, "RESUMED", {})
+        session.ready = True
         await self._notify()
 
     # ----- interactions and reactions -----------------------------------------------------------------------
