@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.bank.loader import BankError, lint_paths
 from bot.bank.model import DIFFICULTIES, TOPICS, compute_stats
-from bot.config import Settings, platforms_configured
+from bot.config import ConfigError, Settings, discord_shards, platforms_configured
 from bot.log_redaction import protect_handlers
 from bot.resources import questions_dir
 from bot.store.db import backup_database, upgrade_database
@@ -256,11 +256,13 @@ async def _run_platforms(platforms: list[str], settings: Settings, start: str | 
 async def _serve(platform: str, core: Core) -> None:
     if platform == "discord":
         from adapters.discord.runner import serve as serve_discord
+        from adapters.discord.runner import shards_from_env
 
         env = os.environ
         guild = env.get("DISCORD_GUILD_ID")
         await serve_discord(core, token=env.get("DISCORD_TOKEN"), guild_id=int(guild) if guild else None,
-                            api_base_url=env.get("DISCORD_API_BASE_URL"), gateway_url=env.get("DISCORD_GATEWAY_URL"))
+                            api_base_url=env.get("DISCORD_API_BASE_URL"), gateway_url=env.get("DISCORD_GATEWAY_URL"),
+                            shards=shards_from_env(env))
     elif platform == "slack":
         from adapters.slack.runner import serve as serve_slack
 
@@ -284,6 +286,12 @@ def cmd_run(platform: str | None, start: str | None) -> int:
     platforms = [platform] if platform else (platforms_configured() or ["console"])
     if platforms == ["console"]:
         logging.getLogger().setLevel(logging.WARNING)
+    try:
+        if "discord" in platforms:
+            discord_shards()  # bad shard settings stop the bot before it opens anything
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         _run_loop(_run_platforms(platforms, settings, start))
     except KeyboardInterrupt:

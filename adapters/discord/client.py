@@ -1,7 +1,9 @@
 """The Discord client: an AutoShardedClient with our command tree, persistent buttons and the 👀 reaction.
 
 Dependencies come in through the constructor; start-up work (persistent buttons, command sync, registering the
-Outbound with the core) happens in `setup_hook`, which discord.py runs once after login.
+Outbound with the core) happens in `setup_hook`, which discord.py runs once after login. With `shards` the client
+runs only those shards (DISCORD_SHARD_COUNT / DISCORD_SHARD_IDS), its Outbound serves only their guilds, and it
+syncs the commands only if it holds shard 0 (command_sync.py: and only when they changed).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import discord
 
 from adapters.discord import respond
 from adapters.discord.answer_modal import build_modal, parse_submission
+from adapters.discord.command_sync import sync_if_changed
 from adapters.discord.commands import build_tree
 from adapters.discord.outbound import DiscordOutbound
 from adapters.discord.permissions import (
@@ -26,13 +29,17 @@ from adapters.discord.permissions import (
     missing_text,
 )
 from adapters.discord.retry import Backoff, describe, is_transient
+from adapters.discord.shards import holds_shard_zero, serves_team
 from adapters.discord.suggest import RejectModal, SuggestModal
 from adapters.discord.translate import actor_of, button_of, command_of, in_bot_dm, place_of, reaction_of
 from adapters.discord.views import QuizButton
+from bot.clock import Clock
 from bot.commands.replies import CUSTOM_ID_PREFIX, Reply, error, info, parse_custom_id
+from bot.config import DiscordShards
 from bot.domain.events import Actor, ButtonPress, Command, Reaction
 from bot.practice.answers import AnswerForm, AnswerSubmission
 from bot.qotd.ports import Outbound
+from bot.store.store import Store
 from bot.suggestions.service import SuggestionForm
 
 log = logging.getLogger(__name__)
@@ -43,10 +50,14 @@ UNREACHABLE = (
 )
 DRAIN_SECONDS = 5.0
 UNKNOWN_BUTTON = "This button belongs to an older version of the bot and no longer works."
+IDENTIFY_DELAY = 5.0  # Discord allows one IDENTIFY per 5 s (max_concurrency 1): discord.py's own spacing of shards
 
 
 class Core(Protocol):
     """The parts of the core (bot.app) the Discord adapter uses."""
+
+    store: Store
+    clock: Clock
 
     def register_outbound(self, outbound: Outbound) -> None: ...
     async def handle_command(self, command: Command) -> list[Reply]: ...
@@ -79,8 +90,13 @@ class QuizBot(discord.AutoShardedClient):
         defer_after: float = respond.DEFER_AFTER,
         gateway_override: bool = False,
         backoff: Backoff | None = None,
+        shards: DiscordShards | None = None,
+        identify_delay: float = IDENTIFY_DELAY,
         **options: Any,
     ) -> None:
+        if shards is not None:
+            options["shard_count"] = shards.count
+            options["shard_ids"] = list(shards.ids) if shards.ids is not None else None
         options.setdefault("intents", default_intents())
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         options.setdefault("chunk_guilds_at_startup", False)
@@ -90,8 +106,9 @@ class QuizBot(discord.AutoShardedClient):
         self.core = core
         self.guild_id = guild_id
         self.defer_after = defer_after
-        self.outbound = DiscordOutbound(self)
+        self.outbound = ShardOutbound(self)
         self.tree = build_tree(self)
+        self.identify_delay = identify_delay
         self._gateway_override = gateway_override
         self._inflight: set[asyncio.Task[Any]] = set()
         self.backoff = backoff or Backoff()
@@ -103,18 +120,32 @@ class QuizBot(discord.AutoShardedClient):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(QuizButton)
-        if self.guild_id is not None:
-            guild = discord.Object(self.guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        else:
-            synced = await self.tree.sync()
-        log.info(
-            "registered %d slash commands %s",
-            len(synced),
-            f"in guild {self.guild_id}" if self.guild_id else "globally",
-        )
+        await self._sync_commands()
         self.core.register_outbound(self.outbound)
+
+    async def _sync_commands(self) -> None:
+        """Sync the slash commands if this process holds shard 0 and they changed since the last sync."""
+        if not holds_shard_zero(self.shard_ids):
+            log.info("commands are synced by the process running shard 0, not by this one (shards %s of %s)",
+                     ",".join(map(str, self.shard_ids or ())), self.shard_count)
+            return
+        guild = discord.Object(self.guild_id) if self.guild_id is not None else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        synced = await sync_if_changed(
+            self.tree, self.core.store, application_id=self.application_id, guild=guild, now=self.core.clock.now()
+        )
+        if synced is not None:
+            log.info(
+                "registered %d slash commands %s",
+                synced,
+                f"in guild {self.guild_id}" if self.guild_id else "globally",
+            )
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py sleeps 5 s before every IDENTIFY but the first; the delay is a parameter so tests need not wait.
+        if not initial and self.identify_delay > 0:
+            await asyncio.sleep(self.identify_delay)
 
     async def launch_shards(self) -> None:
         # AutoShardedClient connects to the URL that GET /gateway/bot returns; an explicit gateway
@@ -308,6 +339,18 @@ class QuizBot(discord.AutoShardedClient):
         await super().close()
 
 
+class ShardOutbound(DiscordOutbound):
+    """The Discord Outbound of a client that may run only some shards: it serves the guilds of those shards."""
+
+    def __init__(self, client: QuizBot) -> None:
+        super().__init__(client)
+        self._bot = client
+
+    def serves(self, team_id: str) -> bool:
+        """True when this process runs the shard of guild `team_id` (bot.qotd.ports.ServesSomeTeams)."""
+        return serves_team(team_id, self._bot.shard_count, self._bot.shard_ids)
+
+
 async def _const(replies: list[Reply]) -> list[Reply]:
     return replies
 
@@ -320,6 +363,8 @@ async def _noted(work: Awaitable[list[Reply]], note: str) -> list[Reply]:
     return [*replies, info(note)]
 
 
-def build_bot(core: Core, *, guild_id: int | None = None, **options: Any) -> QuizBot:
+def build_bot(
+    core: Core, *, guild_id: int | None = None, shards: DiscordShards | None = None, **options: Any
+) -> QuizBot:
     """A client for `core`, not yet logged in (call `login` then `connect`, or use runner.serve)."""
-    return QuizBot(core, guild_id=guild_id, **options)
+    return QuizBot(core, guild_id=guild_id, shards=shards, **options)

@@ -3,12 +3,14 @@
 Start-up problems a person must fix (no token, a token Discord rejects, commands that cannot be registered)
 surface as `StartupError` with one line of text; the token itself is never logged or echoed. A Discord that
 cannot be reached (refused connections, DNS, timeouts, 5xx) is retried with capped exponential back-off.
+Bad shard settings (DISCORD_SHARD_COUNT / DISCORD_SHARD_IDS) are a StartupError too, before anything connects.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 
 import discord
 import yarl
@@ -17,6 +19,7 @@ from discord.http import Route
 
 from adapters.discord.client import Core, QuizBot, build_bot
 from adapters.discord.retry import Backoff, describe, is_transient
+from bot.config import ConfigError, DiscordShards, discord_shards
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,14 @@ def require_token(token: str | None) -> str:
             "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications and export its token."
         )
     return token.strip()
+
+
+def shards_from_env(env: Mapping[str, str]) -> DiscordShards | None:
+    """The shards this process runs (None: all, as Discord recommends); StartupError for unusable settings."""
+    try:
+        return discord_shards(env)
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
 
 
 async def start(bot: QuizBot, token: str | None) -> None:
@@ -81,6 +92,16 @@ async def _connect(bot: QuizBot) -> None:
     except discord.ConnectionClosed as exc:
         if exc.code == 4004:
             raise StartupError("Discord rejected the token on the gateway (4004): check DISCORD_TOKEN.") from None
+        if exc.code == 4010:
+            raise StartupError(
+                f"Discord refused shard {exc.shard_id} (4010 invalid shard): check DISCORD_SHARD_COUNT and "
+                "DISCORD_SHARD_IDS."
+            ) from None
+        if exc.code == 4011:
+            raise StartupError(
+                f"Discord requires more shards for this bot (4011 sharding required): raise DISCORD_SHARD_COUNT "
+                f"(now {bot.shard_count}), or unset it and DISCORD_SHARD_IDS to use Discord's recommended count."
+            ) from None
         raise
 
 
@@ -92,19 +113,25 @@ async def serve(
     api_base_url: str | None = None,
     gateway_url: str | None = None,
     backoff: Backoff | None = None,
+    shards: DiscordShards | None = None,
 ) -> None:
     """Run the Discord adapter for `core` until cancelled (or until Discord closes the session for good).
 
     While Discord cannot be reached (at start-up, or when a session ends with a network error) it tries again
     with a fresh client after a growing delay, one log line per attempt; StartupError only for what a person
-    must fix. Gateway reconnects inside a session are the client's (`QuizBot`, same back-off).
+    must fix. Gateway reconnects inside a session are the client's (`QuizBot`, same back-off). `shards`: run only
+    those shards of the bot (the guilds of the others are served by other processes).
     """
     token = require_token(token)
     configure_endpoints(api_base_url=api_base_url, gateway_url=gateway_url)
+    if shards is not None:
+        log.info("Discord shards %s of %d", ",".join(map(str, shards.ids)) if shards.ids else "all", shards.count)
     backoff = backoff or Backoff()
     failures = 0
     while True:
-        bot = build_bot(core, guild_id=guild_id, gateway_override=gateway_url is not None, backoff=backoff)
+        bot = build_bot(
+            core, guild_id=guild_id, shards=shards, gateway_override=gateway_url is not None, backoff=backoff
+        )
         try:
             await start(bot, token)
             await _connect(bot)

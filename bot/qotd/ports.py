@@ -44,3 +44,13 @@ class Outbound(Protocol):
         posts again blindly.
         """
         ...
+
+
+class ServesSomeTeams(Protocol):
+    """An Outbound that serves only some teams of its platform (a Discord process running some of the shards).
+
+    The tick leaves every other team's posts, reveals, boards and reminders (and their claims) to the process that
+    serves it. An Outbound without `serves` serves every team of its platform (QotdService.serving).
+    """
+
+    def serves(self, team_id: str) -> bool: ...

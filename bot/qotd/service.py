@@ -16,6 +16,7 @@ import asyncio
 import logging
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -162,6 +163,16 @@ class QotdService:
 
     # --- the tick ---------------------------------------------------------------------------------
 
+    def serving(self, platform: str, team_id: str) -> Outbound | None:
+        """The Outbound that posts to this team from this process, or None when another process serves it."""
+        outbound = self.outbounds.get(platform)
+        if outbound is None:
+            return None
+        # An Outbound may serve only some teams (ServesSomeTeams). getattr, not isinstance on the runtime-checkable
+        # Protocol: this runs for every due item of every tick, and that isinstance costs several times more.
+        serves: Callable[[str], bool] | None = getattr(outbound, "serves", None)
+        return outbound if serves is None or serves(team_id) else None
+
     async def tick(self) -> None:
         """Settle pending posts, post what is due, reveal answers, send weekly boards and reminders.
 
@@ -184,7 +195,7 @@ class QotdService:
 
     async def _settle_pending(self, now: datetime) -> None:
         for post in await self.store.pending_qotd():
-            outbound = self.outbounds.get(post.platform)
+            outbound = self.serving(post.platform, post.team_id)
             if outbound is None or post.id in self._inflight:
                 continue
             try:
@@ -229,8 +240,10 @@ class QotdService:
         log.warning("gave up on post %s in %s: %s", post.id, post.place, why)
 
     async def _post_due(self, now: datetime) -> None:
-        # Only platforms this process is connected to: another process serves the others from the same table.
-        due = [s for s in await schedule_store.due_schedules(self.store, now) if s.place.platform in self.outbounds]
+        # Only places this process serves (its platforms; on Discord, the guilds of its shards): another process
+        # serves the others from the same table, and must find their next run untouched.
+        due = [s for s in await schedule_store.due_schedules(self.store, now)
+               if self.serving(s.place.platform, s.place.team_id) is not None]
         gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
 
         async def one(schedule: Schedule) -> None:
@@ -346,7 +359,7 @@ class QotdService:
 
     async def _reveal_due(self, now: datetime) -> None:
         for post in await self.store.due_reveals(now):
-            outbound = self.outbounds.get(post.platform)
+            outbound = self.serving(post.platform, post.team_id)
             question = (await self.team_bank(post.platform, post.team_id)).get(post.question_id)
             if outbound is None or question is None:
                 continue
@@ -388,9 +401,9 @@ class QotdService:
             local_now = now.astimezone(zone(schedule.timezone))
             if local_now.weekday() != 0 or local_now.time() < schedule.local_time:
                 continue
-            outbound = self.outbounds.get(schedule.place.platform)
+            outbound = self.serving(schedule.place.platform, schedule.place.team_id)
             if outbound is None:
-                continue  # another process serves that platform; claiming here would lose its post
+                continue  # another process serves that place; claiming here would lose its post
             last_week = week_start(local_now.date()) - timedelta(days=7)
             week = f"w:{last_week.isoformat()}"
             key = ("weekly", schedule.place, week)
@@ -453,7 +466,7 @@ class QotdService:
 
     async def _remind_one(self, candidate: ReminderCandidate, now: datetime) -> bool:
         """Send one reminder if it is due; True when it was sent (or claimed by another process)."""
-        outbound = self.outbounds.get(candidate.platform)
+        outbound = self.serving(candidate.platform, candidate.team_id)
         if outbound is None:
             return False
         tz = candidate.timezone or await self.store.team_timezone(candidate.platform, candidate.team_id) or "UTC"

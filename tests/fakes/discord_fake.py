@@ -5,6 +5,12 @@ follow-ups, channel messages, threads, DMs, reactions; and a gateway that identi
 events and can be told to send RECONNECT or dispatch INTERACTION_CREATE / MESSAGE_REACTION_ADD.
 Every REST call is recorded (method, path, query, JSON body, status, monotonic time).
 
+Sharding as Discord does it: every IDENTIFY carries `shard: [id, count]` and opens its own session (its own
+sequence numbers and replay); READY and GUILD_CREATE cover only the guilds of that shard, (guild_id >> 22) % count;
+a dispatch goes to the session of its guild's shard (DMs and guild-less events to shard 0). `add_guild` adds
+guilds beside the default one, `shard_count` is what GET /gateway/bot advertises, and `command_syncs()` counts
+the PUTs of application commands.
+
 Rate limits are off unless asked for: `global_rate_limit=50` is Discord's global limit (a token bucket of 50
 requests refilled at 50/s across all routes but interaction callbacks and interaction webhooks; beyond it a 429
 with `X-RateLimit-Global: true` and `"global": true`), and `route_rate_limit=(5, 5.0)` gives every route and
@@ -136,6 +142,33 @@ class Message:
 
 
 @dataclass
+class Session:
+    """One gateway session: a shard of the bot, with its own sequence numbers and events (for RESUME)."""
+
+    shard: int
+    count: int
+    session_id: str
+    ws: web.WebSocketResponse | None
+    seq: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    ready: bool = False  # READY and GUILD_CREATE (or the replay and RESUMED) were sent on `ws`
+
+    def carries(self, guild_id: int | None) -> bool:
+        """Discord's routing: a guild's events go to shard (guild_id >> 22) % count; the rest to shard 0."""
+        if guild_id is None:
+            return self.shard == 0
+        return (guild_id >> 22) % self.count == self.shard
+
+    @property
+    def open(self) -> bool:
+        return self.ws is not None and not self.ws.closed
+
+    @property
+    def connected(self) -> bool:
+        return self.open and self.ready
+
+
+@dataclass
 class InteractionRecord:
     """An interaction the fake dispatched, and what the bot answered."""
 
@@ -186,18 +219,17 @@ class FakeDiscord:
         self.gateway_log: list[dict[str, Any]] = []  # frames the bot sent us (op, d)
         self.identifies = 0
         self.resumes = 0
+        self.shard_count = 1  # what GET /gateway/bot recommends
+        self.required_shards = 1  # fewer shards than this: the gateway closes with 4011 (sharding required)
         self._failures: list[tuple[str, str, int, float | None]] = []
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
-        # gateway session
-        self._ws: web.WebSocketResponse | None = None
-        self._session_id: str | None = None
-        self._seq = 0
-        self._events: list[dict[str, Any]] = []
-        self._connected = asyncio.Event()
+        # gateway sessions, by shard id (an unsharded bot is shard 0 of 1)
+        self.sessions: dict[int, Session] = {}
         self.guild = default_guild(guild_permissions)
+        self.extra_guilds: list[dict[str, Any]] = []
         self.gateway_bot_url: str | None = None  # what GET /gateway/bot advertises (default: our gateway)
         self.gateway_refusals = 0  # answer this many gateway connects with 503 (the gateway is down, REST is up)
 
@@ -222,8 +254,9 @@ class FakeDiscord:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def close(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+        for session in list(self.sessions.values()):
+            if session.ws is not None:
+                await session.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -248,11 +281,39 @@ class FakeDiscord:
         """Every call under /channels/{channel_id} fails: 403 Missing Access or 404 Unknown Channel."""
         self.refused_channels[channel_id] = status
 
+    def add_guild(self, guild_id: int, channel_ids: list[int]) -> dict[str, Any]:
+        """Another guild the bot is in (same roles and owner as the default one), with these text channels."""
+        guild = default_guild()
+        guild.update(id=str(guild_id), name=f"guild {guild_id}", system_channel_id=None)
+        guild["roles"][0]["id"] = str(guild_id)  # @everyone has the guild's id
+        guild["channels"] = [_text_channel(cid, f"channel-{k}", k) for k, cid in enumerate(channel_ids)]
+        self.extra_guilds.append(guild)
+        return guild
+
+    @property
+    def guilds(self) -> list[dict[str, Any]]:
+        return [self.guild, *self.extra_guilds]
+
+    def guild_of_channel(self, channel_id: int) -> int | None:
+        """The guild of a text channel or thread; None for DMs and unknown channels."""
+        for guild in self.guilds:
+            if any(int(c["id"]) == channel_id for c in guild["channels"]):
+                return int(guild["id"])
+        thread = self.threads.get(channel_id)
+        return int(thread["guild_id"]) if thread else None
+
+    def _channels(self) -> list[dict[str, Any]]:
+        return [c for g in self.guilds for c in g["channels"]]
+
     def close_dms(self, user_id: int) -> None:
         """The user does not accept DMs from the bot (403, code 50007)."""
         self.closed_dms.add(user_id)
 
     # ----- queries ------------------------------------------------------------------------------------------
+
+    def command_syncs(self) -> int:
+        """How many times the bot replaced its application commands (global or guild PUTs Discord accepted)."""
+        return len([c for c in self.calls_to("PUT", r"/applications/\d+(/guilds/\d+)?/commands") if c.status == 200])
 
     def calls_to(self, method: str, pattern: str) -> list[Call]:
         rx = re.compile(pattern)
@@ -296,26 +357,42 @@ class FakeDiscord:
 
     # ----- gateway ------------------------------------------------------------------------------------------
 
-    async def wait_connected(self, timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout):
-            await self._connected.wait()
+    async def wait_connected(self, timeout: float = 5.0, *, shards: int = 1) -> None:
+        """Wait until at least `shards` gateway sessions are connected (identified or resumed)."""
+        await self.wait_until(lambda: len(self.connected_shards()) >= shards, timeout)
+
+    def connected_shards(self) -> list[int]:
+        return sorted(k for k, session in self.sessions.items() if session.connected)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> float:
-        """Send a DISPATCH (or queue it for replay while the bot is disconnected); returns the send time."""
-        self._seq += 1
-        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
-        self._events.append(frame)
-        ws = self._ws
-        if ws is not None and not ws.closed:
-            await ws.send_str(json.dumps(frame))
+        """Send a DISPATCH to the session of its guild's shard (or queue it for replay while that session is
+        disconnected); returns the send time. Dropped when no session carries the guild."""
+        guild = data.get("guild_id") or (data.get("id") if event == "GUILD_CREATE" else None)
+        for session in self.sessions.values():
+            if session.carries(int(guild) if guild else None):
+                await self._send(session, event, data)
+                break
         return time.monotonic()
 
+    async def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
+        session.seq += 1
+        frame = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.events.append(frame)
+        if session.open:
+            assert session.ws is not None
+            await session.ws.send_str(json.dumps(frame))
+
     async def send_reconnect(self) -> None:
-        """Op 7: the bot must reconnect and RESUME; events dispatched meanwhile are replayed."""
-        ws, self._ws = self._ws, None
-        self._connected.clear()
-        if ws is not None:
-            await ws.send_str(json.dumps({"op": 7, "d": None}))
+        """Op 7 on every session: the bot must reconnect and RESUME; events dispatched meanwhile are replayed."""
+        for session in self.sessions.values():
+            ws, session.ws = session.ws, None
+            if ws is not None and not ws.closed:
+                await ws.send_str(json.dumps({"op": 7, "d": None}))
+        await self._notify()
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         if self.gateway_refusals > 0:
@@ -336,46 +413,61 @@ class FakeDiscord:
                 await self._identify(ws, frame["d"])
             elif op == 6:
                 await self._resume(ws, frame["d"])
-        if self._ws is ws:
-            self._ws = None
-            self._connected.clear()
+        for session in self.sessions.values():
+            if session.ws is ws:
+                session.ws = None
+        await self._notify()
         return ws
+
+    def guilds_of_shard(self, shard: int, count: int) -> list[dict[str, Any]]:
+        return [g for g in self.guilds if (int(g["id"]) >> 22) % count == shard]
 
     async def _identify(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
         if d.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed.")
             return
+        shard, count = d.get("shard", [0, 1])
+        if not 0 <= shard < count:
+            await ws.close(code=4010, message=b"Invalid shard.")
+            return
+        if count < self.required_shards:
+            await ws.close(code=4011, message=b"Sharding required.")
+            return
         self.identifies += 1
-        self._session_id = f"session-{self.identifies}"
-        self._events = []
-        self._ws = ws
-        shard = d.get("shard", [0, 1])
-        await self.dispatch(
+        session = Session(shard, count, f"session-{self.identifies}", ws)
+        self.sessions[shard] = session
+        guilds = self.guilds_of_shard(shard, count)
+        await self._send(
+            session,
             "READY",
             {
                 "v": 10,
                 "user": bot_user(),
-                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                "session_id": self._session_id,
+                "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
+                "session_id": session.session_id,
                 "resume_gateway_url": self.gateway_url,
-                "shard": shard,
+                "shard": [shard, count],
                 "application": {"id": str(APP_ID), "flags": 0},
             },
         )
-        await self.dispatch("GUILD_CREATE", self.guild)
-        self._connected.set()
+        for guild in guilds:
+            await self._send(session, "GUILD_CREATE", guild)
+        session.ready = True
+        await self._notify()
 
     async def _resume(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
-        if d.get("token") != self.token or d.get("session_id") != self._session_id:
+        session = next((s for s in self.sessions.values() if s.session_id == d.get("session_id")), None)
+        if d.get("token") != self.token or session is None:
             await ws.send_str(json.dumps({"op": 9, "d": False}))
             return
         self.resumes += 1
-        self._ws = ws
-        missed = [f for f in self._events if f["s"] > (d.get("seq") or 0)]
+        session.ws, session.ready = ws, False
+        missed = [f for f in session.events if f["s"] > (d.get("seq") or 0)]
         for frame in missed:
             await ws.send_str(json.dumps(frame))
-        await self.dispatch("RESUMED", {})
-        self._connected.set()
+        await self._send(session, "RESUMED", {})
+        session.ready = True
+        await self._notify()
 
     # ----- interactions and reactions -----------------------------------------------------------------------
 
@@ -402,8 +494,9 @@ class FakeDiscord:
         channel_id: int = GENERAL_ID,
         permissions: int | None = None,
         interaction_id: int | None = None,
+        guild_id: int = GUILD_ID,
     ) -> InteractionRecord:
-        """Dispatch a slash command (types of options come from the registered schema)."""
+        """Dispatch a slash command (types of options come from the registered schema) in a guild's channel."""
         schema = self.command_schema(name)
         given = {k: v for k, v in (options or {}).items() if v is not None}
         opts = _build_options(schema, subcommand, given)
@@ -412,7 +505,7 @@ class FakeDiscord:
         if resolved:
             data["resolved"] = resolved
         return await self._interaction(
-            2, data, user_id, channel_id, permissions, interaction_id=interaction_id
+            2, data, user_id, channel_id, permissions, interaction_id=interaction_id, guild_id=guild_id
         )
 
     async def autocomplete(
@@ -451,6 +544,7 @@ class FakeDiscord:
             in_dm=in_dm,
             interaction_id=interaction_id,
             token=token,
+            guild_id=self.guild_of_channel(message.channel_id) or GUILD_ID,
         )
 
     def modal_of(self, record: InteractionRecord) -> dict[str, Any]:
@@ -500,6 +594,7 @@ class FakeDiscord:
         in_dm: bool = False,
         interaction_id: int | None = None,
         token: str | None = None,
+        guild_id: int = GUILD_ID,
     ) -> InteractionRecord:
         iid = interaction_id or self._new_id()
         token = token or f"itoken-{iid}"
@@ -517,16 +612,16 @@ class FakeDiscord:
             "channel_id": str(channel_id),
             "app_permissions": str(self.bot_guild_permissions()),
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "authorizing_integration_owners": {"0": str(guild_id)},
         }
         if in_dm:
             payload["channel"] = {"id": str(channel_id), "type": 1, "recipients": [user_payload(user_id)]}
             payload["user"] = user_payload(user_id)
             payload["context"] = 1
         else:
-            payload["guild_id"] = str(GUILD_ID)
+            payload["guild_id"] = str(guild_id)
             payload["guild_locale"] = "en-US"
-            payload["guild"] = {"id": str(GUILD_ID), "locale": "en-US", "features": []}
+            payload["guild"] = {"id": str(guild_id), "locale": "en-US", "features": []}
             payload["channel"] = self._channel_payload(channel_id)
             payload["member"] = member_payload(user_id, permissions=permissions)
             payload["context"] = 0
@@ -551,7 +646,7 @@ class FakeDiscord:
                 "user_id": str(user_id),
                 "channel_id": str(message.channel_id),
                 "message_id": str(message.id),
-                "guild_id": str(GUILD_ID),
+                "guild_id": str(self.guild_of_channel(message.channel_id) or GUILD_ID),
                 "member": member_payload(user_id),
                 "emoji": {"id": None, "name": emoji},
                 "type": 0,
@@ -578,9 +673,10 @@ class FakeDiscord:
         return resolved
 
     def _channel_payload(self, channel_id: int) -> dict[str, Any]:
-        for ch in self.guild["channels"]:
-            if int(ch["id"]) == channel_id:
-                return dict(ch, guild_id=str(GUILD_ID))
+        for guild in self.guilds:
+            for ch in guild["channels"]:
+                if int(ch["id"]) == channel_id:
+                    return dict(ch, guild_id=guild["id"])
         if channel_id in self.threads:
             return dict(self.threads[channel_id])
         return {"id": str(channel_id), "type": 0, "name": f"channel-{channel_id}", "guild_id": str(GUILD_ID)}
@@ -606,7 +702,7 @@ class FakeDiscord:
             "application_id": str(APP_ID),
         }
         if m.channel_id not in self.dm_channels.values():
-            payload["guild_id"] = str(GUILD_ID)
+            payload["guild_id"] = str(self.guild_of_channel(m.channel_id) or GUILD_ID)
         if m.thread_id is not None:
             payload["thread"] = self.threads[m.thread_id]
         return payload
@@ -788,7 +884,8 @@ class FakeDiscord:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
         return (
             200,
-            {"url": self.gateway_bot_url or self.gateway_url, "shards": 1, "session_start_limit": limit},
+            {"url": self.gateway_bot_url or self.gateway_url, "shards": self.shard_count,
+             "session_start_limit": limit},
             {},
         )
 
@@ -895,14 +992,14 @@ class FakeDiscord:
         return 200, self._message_payload(message), {}
 
     def _get_channel(self, _body: Any, cid: str) -> tuple[int, Any, dict[str, str]]:
-        if any(int(c["id"]) == int(cid) for c in self.guild["channels"]) or int(cid) in self.threads:
+        if any(int(c["id"]) == int(cid) for c in self._channels()) or int(cid) in self.threads:
             return 200, self._channel_payload(int(cid)), {}
         return 404, {"message": "Unknown Channel", "code": 10003}, {}
 
     def _post_message(self, body: Any, cid: str) -> tuple[int, Any, dict[str, str]]:
         channel_id = int(cid)
         known = (
-            {int(c["id"]) for c in self.guild["channels"]}
+            {int(c["id"]) for c in self._channels()}
             | set(self.threads)
             | set(self.dm_channels.values())
         )
@@ -971,7 +1068,7 @@ class FakeDiscord:
         thread = {
             "id": str(message.id),  # Discord gives a thread started from a message the message's id
             "type": 11,
-            "guild_id": str(GUILD_ID),
+            "guild_id": str(self.guild_of_channel(int(cid)) or GUILD_ID),
             "parent_id": cid,
             "owner_id": str(BOT_ID),
             "name": body["name"],
