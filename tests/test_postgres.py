@@ -216,3 +216,37 @@ async def test_pool_size_comes_from_the_environment(pg_url: str, clock: ManualCl
         await asyncio.gather(*(core.store.fetchone("SELECT pg_sleep(0.05)") for _ in range(6)))
     async with Store.open(pg_url) as store:
         assert store.backend.pool.get_max_size() == 10
+
+
+async def test_merged_question_ids_move_on_postgres_too(pg_url: str) -> None:
+    """Aliases on PostgreSQL: grades and posts rewritten, seen counts added up (two old ids of one user into one
+    kept id), the most recently reviewed card kept; a second run changes nothing."""
+    from bot.store.aliases import apply_aliases
+
+    t = "2026-11-20T08:00:00.000000Z"
+    async with Store.open(pg_url) as store:
+        async with store.write() as db:
+            cur = await db.execute(
+                "INSERT INTO posts (platform, team_id, channel_id, kind, question_id, local_date, status, created_at) "
+                "VALUES ('test', 'T1', 'C1', 'qotd', 'old-a', '2026-11-20', 'posted', ?) RETURNING id", (t,))
+            post_id = (await cur.fetchone())[0]
+            await db.execute(
+                "INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, points, "
+                "graded_at, local_date, week_key, month_key) VALUES (?, 'test', 'erin', 'T1', 'old-a', 'sql', "
+                "'good', 1.0, ?, '2026-11-20', 'w:2026-11-16', 'm:2026-11')", (post_id, t))
+            await db.executemany(
+                "INSERT INTO user_seen (platform, user_id, question_id, times, last_at) VALUES ('test', ?, ?, ?, ?)",
+                [("carol", "old-a", 1, "2026-11-19"), ("carol", "old-b", 2, "2026-11-21"),
+                 ("carol", "kept", 1, "2026-11-18")])
+            await db.executemany(
+                "INSERT INTO review_cards (platform, user_id, question_id, card, due) VALUES ('test', ?, ?, ?, ?)",
+                [("bob", "kept", '{"last_review": "2026-11-01"}', "2026-12-01"),
+                 ("bob", "old-a", '{"last_review": "2026-11-10"}', "2026-11-20")])
+        counts = await apply_aliases(store, {"old-a": "kept", "old-b": "kept"})
+        assert counts["grades"] == 1 and counts["posts"] == 1 and counts["review_cards"] == 1
+        assert await apply_aliases(store, {"old-a": "kept", "old-b": "kept"}) == dict.fromkeys(counts, 0)
+    assert query(pg_url, "SELECT question_id FROM grades") == [("kept",)]
+    assert query(pg_url, "SELECT question_id FROM posts") == [("kept",)]
+    assert query(pg_url, "SELECT question_id, times, last_at FROM user_seen WHERE user_id = 'carol'") == [
+        ("kept", 4, "2026-11-21")]
+    assert query(pg_url, "SELECT question_id, due FROM review_cards WHERE user_id = 'bob'") == [("kept", "2026-11-20")]

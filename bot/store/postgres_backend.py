@@ -232,6 +232,11 @@ class PostgresBackend:
         async with self._unavailable():
             return list(await self.pool.fetch(to_dollar(sql), *params))
 
+    async def insert_returning_id(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One INSERT committed on its own; the new row's id (RETURNING id)."""
+        async with self._unavailable():
+            return int(await self.pool.fetchval(to_dollar(f"{sql} RETURNING id"), *params))
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
         async with self._unavailable():
             return await self.pool.fetchrow(to_dollar(sql), *params)
