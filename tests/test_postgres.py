@@ -180,7 +180,7 @@ def test_a_wrong_password_is_one_line_without_the_password(pg_server: pg.PgServe
     assert "password" in line and "refused" in line
 
 
-@pytest.mark.parametrize("command", [("db", "upgrade"), ("run", "console")])
+@pytest.mark.parametrize("command", [("run", "console")])
 def test_a_missing_database_is_one_line(pg_server: pg.PgServer, command: tuple[str, ...]) -> None:
     url = pg.with_database(pg_server.url, "no_such_db")
     password = pg_server.url.split(":")[2].split("@")[0]
@@ -188,7 +188,7 @@ def test_a_missing_database_is_one_line(pg_server: pg.PgServer, command: tuple[s
     assert "'no_such_db' does not exist" in line
 
 
-@pytest.mark.parametrize("command", [("db", "upgrade"), ("run", "console")])
+@pytest.mark.parametrize("command", [("run", "console")])
 def test_an_unreachable_host_is_one_line(command: tuple[str, ...]) -> None:
     url = f"postgresql://bot:Sec-ret-12345@127.0.0.1:{pg.free_port()}/bot"
     line = _one_clean_line(cli(url, *command), "Sec-ret-12345")
