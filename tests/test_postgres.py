@@ -16,7 +16,7 @@ from bot.clock import ManualClock
 from bot.config import ConfigError, Settings, database_pool_size, database_target
 from bot.store.backend import is_postgres_url, redacted, scrub
 from bot.store.migrations import Migration, SchemaTooNewError, load_migrations
-from bot.store.postgres_backend import to_dollar, upgrade_connection
+from bot.store.postgres_backend import DatabaseConnectError, to_dollar, upgrade_connection
 from bot.store.store import Store
 from tests import pg
 from tests.conftest import REPO, SMALL_BANK, open_test_core, query, scalar
@@ -250,3 +250,15 @@ async def test_merged_question_ids_move_on_postgres_too(pg_url: str) -> None:
     assert query(pg_url, "SELECT question_id, times, last_at FROM user_seen WHERE user_id = 'carol'") == [
         ("kept", 4, "2026-11-21")]
     assert query(pg_url, "SELECT question_id, due FROM review_cards WHERE user_id = 'bob'") == [("kept", "2026-11-20")]
+
+
+async def test_the_heroku_scheme_and_sslmode_in_the_url_are_honoured(pg_url: str) -> None:
+    heroku = pg_url.replace("postgresql://", "postgres://", 1)
+    async with Store.open(heroku + "?sslmode=disable") as store:
+        assert (await store.fetchone("SELECT 1"))[0] == 1
+    # The test server has no TLS: sslmode=require must refuse it rather than fall back to plain text.
+    with pytest.raises(DatabaseConnectError) as caught:
+        async with Store.open(pg_url + "?sslmode=require"):
+            pass
+    password = pg_url.split(":")[2].split("@")[0]
+    assert password not in str(caught.value) and "\n" not in str(caught.value)
