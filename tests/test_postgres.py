@@ -262,3 +262,19 @@ async def test_the_heroku_scheme_and_sslmode_in_the_url_are_honoured(pg_url: str
             pass
     password = pg_url.split(":")[2].split("@")[0]
     assert password not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_without_a_server_postgres_tests_skip_with_the_reason_but_fail_under_ci(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import conftest
+
+    def unavailable() -> pg.PgServer:
+        raise pg.PostgresUnavailable("no PostgreSQL: set BOT_TEST_POSTGRES_URL or install the server binaries")
+
+    monkeypatch.setattr(pg, "server", unavailable)
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="BOT_TEST_POSTGRES_URL"):
+        conftest.postgres_server()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but PostgreSQL is unavailable"):
+        conftest.postgres_server()
