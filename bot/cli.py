@@ -17,6 +17,7 @@ from bot.bank.model import DIFFICULTIES, TOPICS, compute_stats
 from bot.config import ConfigError, Settings, discord_shards, platforms_configured
 from bot.log_redaction import protect_handlers
 from bot.resources import questions_dir
+from bot.store.backend import is_postgres_url, redacted
 from bot.store.db import backup_database, upgrade_database
 from bot.store.migrations import SchemaTooNewError
 
@@ -279,13 +280,40 @@ def _run_loop(main: Coroutine[Any, Any, None]) -> None:
         uvloop.run(main)
 
 
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """Start-up failures that are one line for the operator: a refused or unreachable database, a newer schema."""
+    from bot.store.postgres_backend import DatabaseConnectError
+
+    return (DatabaseConnectError, SchemaTooNewError)
+
+
+def _protect_database_secret(database: str | Path) -> None:
+    """The PostgreSQL password is a secret: registered with the log redaction before anything can log it."""
+    if not is_postgres_url(database):
+        return
+    from urllib.parse import urlsplit
+
+    from bot.log_redaction import REDACTION
+
+    try:
+        REDACTION.add(urlsplit(str(database)).password, str(database))
+    except ValueError:
+        REDACTION.add(str(database))
+
+
 def cmd_run(platform: str | None, start: str | None) -> int:
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     protect_handlers()  # every record, from any logger (bot.*, asyncio, aiohttp, slack_*, discord.*), is redacted
+    _protect_database_secret(settings.database)
     platforms = [platform] if platform else (platforms_configured() or ["console"])
     if platforms == ["console"]:
         logging.getLogger().setLevel(logging.WARNING)
+    one_line: tuple[type[BaseException], ...] = (BankError, ConfigError, *_database_errors())
     try:
         if "discord" in platforms:
             discord_shards()  # bad shard settings stop the bot before it opens anything
@@ -296,7 +324,7 @@ def cmd_run(platform: str | None, start: str | None) -> int:
         _run_loop(_run_platforms(platforms, settings, start))
     except KeyboardInterrupt:
         return 0
-    except (BankError, SchemaTooNewError) as exc:
+    except one_line as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ExceptionGroup as group:
@@ -340,17 +368,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.questions_command == "similar":
             return cmd_similar(args.paths, args.threshold, args.loose, args.unreviewed)
         return cmd_stats(args.paths)
-    settings = Settings.from_env()
+    return cmd_db(args)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db upgrade` and `db backup`, on a SQLite file or a PostgreSQL URL (shown without its password)."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    shown = redacted(settings.database)
     try:
         if args.db_command == "upgrade":
             before, after = upgrade_database(settings.database)
-            print(f"{settings.database}: schema version {before} -> {after}" if after != before
-                  else f"{settings.database}: already at schema version {after}")
+            print(f"{shown}: schema version {before} -> {after}" if after != before
+                  else f"{shown}: already at schema version {after}")
+        elif is_postgres_url(settings.database):
+            print("error: `db backup` copies SQLite files; for PostgreSQL use pg_dump "
+                  f"(e.g. pg_dump --format=custom --file={args.path} \"$DATABASE_URL\")", file=sys.stderr)
+            return 2
         else:
             upgrade_database(settings.database)
             backup_database(settings.database, args.path)
-            print(f"backed up {settings.database} to {args.path}")
-    except SchemaTooNewError as exc:
+            print(f"backed up {shown} to {args.path}")
+    except _database_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

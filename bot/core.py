@@ -57,12 +57,28 @@ STATS_ADMIN_ONLY = ("`/qotd stats` is for admins (Manage Server on Discord, work
 QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "reload", "suggestions", "stats", "help")
 DATABASE_GONE = ("I can't save anything right now: my database file went missing or was replaced. Nothing was "
                  "recorded; the bot's operator has been alerted in the log.")
+DATABASE_DOWN = ("I can't save anything right now: my database server cannot be reached. Nothing was recorded; "
+                 "please try again in a minute.")
 OTHER_TEAM = "That question belongs to another team: you can only use the buttons of your own team's questions."
 NOT_AVAILABLE = "That question is no longer available. Start a new one with `/quiz`."
 BAD_IDENTITY = "I couldn't tell who you are from this request (a malformed user, team or channel id), so I ignored it."
 # Platform ids are short (Slack U0123ABCD, Discord snowflakes of up to 20 digits); names are bounded too.
 MAX_ID_LENGTH = 64
 MAX_NAME_LENGTH = 256
+
+
+def packs_fingerprint(paths: tuple[Path, ...]) -> tuple[tuple[str, int, int], ...]:
+    """(file, mtime, size) of every pack file under `paths`: changes when any pack is edited, added or removed."""
+    found: list[tuple[str, int, int]] = []
+    for path in paths:
+        files = sorted(path.rglob("*.y*ml")) if path.is_dir() else [path]
+        for f in files:
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            found.append((str(f), st.st_mtime_ns, st.st_size))
+    return tuple(found)
 
 
 class Core:
@@ -76,6 +92,7 @@ class Core:
         self.writer = writer
         self.rng = rng or random.Random()
         self.pack_paths = pack_paths
+        self._packs_loaded = packs_fingerprint(pack_paths)
         self.outbounds: dict[str, Outbound] = {}
         self.practice = PracticeService(store=store, bank=bank, clock=clock, writer=writer, rng=self.rng)
         self.progress = ProgressService(store=store, bank=bank, clock=clock)
@@ -85,7 +102,6 @@ class Core:
         self.champions = ChampionService(store=store, outbounds=self.outbounds)
         self.answers = AnswerService(store=store, practice=self.practice, clock=clock, grader=grader)
         self._bank = bank
-        self._registered: set[tuple[str, str, str, str, str | None]] = set()
         # A team's own questions (approved suggestions) join its draws, posts and /topics, never another team's.
         self.team_banks = TeamBanks(store, lambda: self._bank)
         self.practice.bank_for = self.qotd.bank_for = self.progress.bank_for = self.team_banks.for_team
@@ -104,6 +120,7 @@ class Core:
 
     def reload_bank(self) -> list[str]:
         """Reload the question packs; on any error keep the current bank and return the lint errors."""
+        self._packs_loaded = packs_fingerprint(self.pack_paths)
         return self._swap_bank(*lint_paths(self.pack_paths))
 
     async def reload_packs(self) -> list[str]:
@@ -111,9 +128,11 @@ class Core:
 
         Questions the new packs merged (aliases) take their users' history along at once, not at the next start.
         """
+        self._packs_loaded = packs_fingerprint(self.pack_paths)
         errors = self._swap_bank(*await asyncio.to_thread(lint_paths, self.pack_paths))
         if not errors:
             await apply_aliases(self.store, self._bank.aliases)
+            self.practice.forget_served()  # merged ids moved rows without changing the totals the cache checks
         return errors
 
     def _swap_bank(self, questions: list[Question], errors: list[LintError]) -> list[str]:
@@ -180,7 +199,14 @@ class Core:
             return error(DATABASE_GONE)
 
     async def tick(self) -> None:
-        """The minutely scheduled work, then forgetting old event ids and a passive WAL checkpoint."""
+        """The minutely scheduled work, then forgetting old event ids and a passive WAL checkpoint.
+
+        First, packs changed on disk since this process loaded them (`/qotd reload` run in another process on the
+        same files) are reloaded here too, so every process serves the same bank.
+        """
+        if packs_fingerprint(self.pack_paths) != self._packs_loaded:
+            log.info("question packs changed on disk: reloading")
+            await self.reload_packs()
         await self.qotd.tick()
         try:
             await self.champions.tick(self.clock.now())
@@ -238,7 +264,7 @@ class Core:
                 return []
             return await handle()
         except DatabaseUnavailableError:
-            return [error(DATABASE_GONE)]
+            return [error(DATABASE_DOWN if self.store.engine == "postgres" else DATABASE_GONE)]
 
     async def _command(self, command: Command) -> list[Reply]:
         handlers: dict[str, Callable[[Command], Awaitable[list[Reply]]]] = {
@@ -350,7 +376,7 @@ class Core:
         """The `/privacy delete` confirm button; the deleted user's next event registers a new profile."""
         reply = await self.privacy.confirm(press.actor, press.post_id)
         if not reply.is_error:
-            self._registered.clear()  # whoever was deleted is written again (and told) on their next event
+            self.practice.forget_served()  # their served counts left the database too
         return reply
 
     async def _note_reveal(self, actor: Actor, post: PostRow) -> None:
@@ -362,19 +388,17 @@ class Core:
     # --- commands ---------------------------------------------------------------------------------
 
     async def _register(self, actor: Actor) -> str | None:
-        """Create or refresh the team and user rows; skipped when nothing changed since this process last wrote them.
+        """Create or refresh the team and user rows; no write when the database already holds them (checked in
+        the database each time, not remembered: another process may have changed them).
 
         Returns a notice when this is a new profile after the user deleted their data."""
-        key = (actor.platform, actor.team_id, actor.user_id, actor.display_name, actor.platform_timezone)
-        if key in self._registered:
+        if await self.store.is_registered(actor.platform, actor.team_id, actor.user_id, actor.display_name,
+                                          actor.platform_timezone):
             return None
         fresh = await self.privacy.new_profile_notice(actor)
         now = self.clock.now()
         await self.store.ensure_team(actor.platform, actor.team_id, now)
         await self.store.ensure_user(actor.platform, actor.user_id, actor.display_name, now, actor.platform_timezone)
-        if len(self._registered) > 100_000:
-            self._registered.clear()
-        self._registered.add(key)
         return fresh
 
     async def _zones(self, actor: Actor) -> Timezones:

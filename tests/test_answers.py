@@ -250,7 +250,7 @@ async def test_a_form_submitted_twice_is_checked_and_stored_once(core: Core, db_
     assert feedback_of(second).text == feedback_of(first).text  # the kept answer's feedback, again
     assert await answer(core, post_id, STRONG, event_id="modal-1") == []  # a redelivery of the same event
     assert grader.calls == 1
-    assert query(db_path, "SELECT count(*), answer_text FROM typed_answers") == [(1, STRONG)]
+    assert query(db_path, "SELECT answer_text FROM typed_answers") == [(STRONG,)]
 
 
 async def test_two_submissions_at_once_are_checked_once(core: Core, db_path: Path, grader: CountingGrader) -> None:
@@ -310,9 +310,10 @@ async def test_typed_answers_are_pruned_after_thirty_days(core: Core, clock: Man
 # --- the console ----------------------------------------------------------------------------------------------
 
 
-async def test_console_answer_text_answers_the_card_on_screen(core: Core, clock: ManualClock, db_path: Path) -> None:
+async def test_console_answer_text_answers_the_card_on_screen(core: Core, clock: ManualClock, db_path: Path,
+                                                              tmp_path: Path) -> None:
     out = io.StringIO()
-    session = ConsoleSession(core, clock, out, ConsoleOutbound(out, db_path.with_suffix(".jsonl")))
+    session = ConsoleSession(core, clock, out, ConsoleOutbound(out, tmp_path / "channel.jsonl"))
     for line in ["/quiz pt-dropout-1", f"answer {STRONG}  @everyone", "easy"]:
         assert await session.handle_line(line)
     shown = out.getvalue()

@@ -23,7 +23,7 @@ async def play(db_path: Path, tmp_path: Path):
     clock = ManualClock(MONDAY_MORNING)
     out = io.StringIO()
     async with open_core(database=db_path, clock=clock, bank_paths=[SMALL_BANK], rng=random.Random(3)) as core:
-        outbound = ConsoleOutbound(out, db_path.with_suffix(".channel.jsonl"))
+        outbound = ConsoleOutbound(out, tmp_path / "channel.jsonl")
         yield Playground(ConsoleSession(core, clock, out, outbound, export_dir=tmp_path / "exports"), out)
 
 

@@ -7,6 +7,7 @@ import random
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image as PILImage
 
 from adapters.console.outbound import ConsoleOutbound
@@ -16,6 +17,7 @@ from bot.clock import ManualClock
 from tests.conftest import MONDAY_MORNING, SMALL_BANK
 
 
+@pytest.mark.sqlite_only  # the data folder is the SQLite file's folder (./data on PostgreSQL)
 async def test_progress_and_streak_pictures_are_files_under_the_data_folder(db_path: Path) -> None:
     out = io.StringIO()
     clock = ManualClock(MONDAY_MORNING)

@@ -6,14 +6,21 @@ import hashlib
 from pathlib import Path
 
 from bot.commands.replies import Reply
+from bot.store.backend import is_postgres_url
 
 IMAGE_FOLDER = "images"
 
 
+def data_folder(database: Path | str | None) -> Path:
+    """The console's data folder: the SQLite file's folder, or `./data` for PostgreSQL (and `:memory:`)."""
+    if not database or str(database) == ":memory:" or is_postgres_url(database):
+        return Path("data")
+    return Path(database).parent
+
+
 def image_folder(database: Path | str | None) -> Path:
-    """Where the console keeps pictures: an `images` folder beside the database file (the data folder)."""
-    base = Path(database).parent if database and str(database) != ":memory:" else Path("data")
-    return base / IMAGE_FOLDER
+    """Where the console keeps pictures: an `images` folder in the data folder."""
+    return data_folder(database) / IMAGE_FOLDER
 
 
 def save_images(reply: Reply, folder: Path) -> list[str]:

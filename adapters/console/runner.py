@@ -8,18 +8,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from adapters.console.images import data_folder
 from adapters.console.outbound import ConsoleOutbound
 from adapters.console.session import ConsoleSession
 from adapters.llm_http import grader_from_env
 from bot.app import open_core
 from bot.clock import ManualClock
+from bot.store.backend import is_postgres_url
 
 BANNER = """ML interview practice — console playground (no tokens needed).
 Try: /quiz pytorch hard, then reveal, then good.  /help lists commands; /console lists console extras.
 """
 
 
-async def run_console(database: Path, *, extra_packs: tuple[Path, ...] = (), start: datetime | None = None,
+async def run_console(database: Path | str, *, extra_packs: tuple[Path, ...] = (), start: datetime | None = None,
                       stdin: TextIO | None = None, out: TextIO | None = None,
                       channel_log: Path | None = None, bank_paths: tuple[Path, ...] | None = None) -> None:
     """Read lines from stdin until EOF or /quit. A script piped in runs without a terminal.
@@ -29,11 +31,13 @@ async def run_console(database: Path, *, extra_packs: tuple[Path, ...] = (), sta
     out = out or sys.stdout
     clock = ManualClock(start)
     interactive = stdin.isatty()
-    log_path = channel_log or database.with_suffix(".console-channel.jsonl")
+    folder = data_folder(database)
+    log_path = channel_log or (folder / "console-channel.jsonl" if is_postgres_url(database)
+                               else Path(database).with_suffix(".console-channel.jsonl"))
     async with open_core(database=database, clock=clock, extra_packs=extra_packs, bank_paths=bank_paths,
                          grader=grader_from_env()) as core:
         session = ConsoleSession(core, clock, out, ConsoleOutbound(out, log_path),
-                                 export_dir=database.parent / "exports")
+                                 export_dir=folder / "exports")
         out.write(BANNER)
         await core.tick()
         loop = asyncio.get_running_loop()

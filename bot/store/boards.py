@@ -131,7 +131,8 @@ async def due_review_ids(store: Store, platform: str, user_id: str, now: datetim
 async def topic_progress(store: Store, platform: str, user_id: str) -> dict[str, tuple[int, float]]:
     """Per topic: (questions graded, share rated good or easy)."""
     rows = await store.fetchall(
-        "SELECT topic, COUNT(DISTINCT question_id), AVG(grade IN ('good', 'easy')) FROM grades "
+        "SELECT topic, COUNT(DISTINCT question_id), AVG(CASE WHEN grade IN ('good', 'easy') THEN 1.0 ELSE 0.0 END) "
+        "FROM grades "
         "WHERE platform = ? AND user_id = ? GROUP BY topic",
         (platform, user_id),
     )
