@@ -1,0 +1,1 @@
+-- Reserved: another branch's migration takes this number at merge; this placeholder keeps the numbering gap-free here.
