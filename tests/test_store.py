@@ -169,6 +169,12 @@ SAMPLE_DATA: list[tuple[int, list[str]]] = [
         "('test', 'T1', 'w:2026-11-16', 'bob', 1.5, 1, '2026-11-20T09:05:00.000000Z'), "
         "('test', 'T1', 'm:2026-11', 'bob', 1.5, 1, '2026-11-20T09:05:00.000000Z')",
     ]),
+    # From version 7 no trigger keeps the score-level histogram either: the grade writer writes it with the totals.
+    (7, [
+        "INSERT INTO score_levels (platform, team_id, period, points, users) VALUES "
+        "('test', 'T1', 'all', 1, 1), ('test', 'T1', 'all', 1.5, 1), ('test', 'T1', 'w:2026-11-16', 1, 1), "
+        "('test', 'T1', 'w:2026-11-16', 1.5, 1), ('test', 'T1', 'm:2026-11', 1, 1), ('test', 'T1', 'm:2026-11', 1.5, 1)",
+    ]),
 ]
 
 
