@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.app import close_app
+from adapters.slack.app import close_app, open_session
 from adapters.slack.common import PLATFORM as SLACK
 from adapters.slack.runner import build_app
 from bench.fanout import BEFORE, DUE, SLACK_CHANNEL_LIMIT, TICK_TIMEOUT, add_schedules
@@ -53,8 +53,9 @@ REPLICAS = 3
 
 async def bare_floor(fake: FakeSlack, body: dict[str, Any], channels: int, replicas: int) -> float:
     """Seconds for `replicas` bare clients, FANOUT_CONCURRENCY in flight each, to make the same calls for as many
-    fresh channels (split evenly)."""
-    clients = [AsyncWebClient(token=slack_fake.BOT_TOKEN, base_url=fake.base_url) for _ in range(replicas)]
+    fresh channels (split evenly). Each client has a session like the adapter's (same connection limit)."""
+    sessions = [open_session() for _ in range(replicas)]
+    clients = [AsyncWebClient(token=slack_fake.BOT_TOKEN, base_url=fake.base_url, session=s) for s in sessions]
 
     async def one_replica(n: int, client: AsyncWebClient) -> None:
         gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
@@ -68,8 +69,12 @@ async def bare_floor(fake: FakeSlack, body: dict[str, Any], channels: int, repli
         await asyncio.gather(*(one(k) for k in range(n, channels, replicas)))
 
     started = time.perf_counter()
-    await asyncio.gather(*(one_replica(n, c) for n, c in enumerate(clients)))
-    return time.perf_counter() - started
+    try:
+        await asyncio.gather(*(one_replica(n, c) for n, c in enumerate(clients)))
+        return time.perf_counter() - started
+    finally:
+        for session in sessions:
+            await session.close()
 
 
 @contextlib.asynccontextmanager
