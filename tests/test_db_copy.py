@@ -164,3 +164,28 @@ def test_a_url_is_shown_without_its_password() -> None:
         "postgresql://bot:***@db.example:5432/bot?sslmode=require"
     assert redacted("postgres://bot@db/bot") == "postgres://bot@db/bot"
     assert redacted("./data/bot.sqlite3") == "./data/bot.sqlite3"
+
+
+# --- db backup on PostgreSQL -------------------------------------------------------------------------------------
+
+
+def test_backup_without_pg_dump_prints_the_command_with_the_password_hidden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.dbtools import backup
+
+    monkeypatch.setattr(backup, "find_pg_dump", lambda: None)
+    result = backup.backup_postgres("postgresql://bot:s3cret@db.example:5432/bot?sslmode=require", tmp_path / "b.dump")
+    assert not result.ok and "s3cret" not in result.message
+    assert "pg_dump --format=custom --no-owner --file=" in result.message
+    assert "'--dbname=postgresql://bot:***@db.example:5432/bot?sslmode=require'" in result.message
+    assert "PGPASSWORD" in result.message and not (tmp_path / "b.dump").exists()
+
+
+def test_the_password_goes_to_pg_dump_by_environment_not_argument() -> None:
+    from bot.dbtools.backup import pg_dump_command, split_password
+
+    bare, password = split_password("postgres://bot:p%40ss@127.0.0.1:5432/bot")
+    assert (bare, password) == ("postgres://bot@127.0.0.1:5432/bot", "p@ss")
+    command = pg_dump_command("pg_dump", bare, Path("/tmp/x.dump"))
+    assert command[-1] == "--dbname=postgresql://bot@127.0.0.1:5432/bot" and "p@ss" not in " ".join(command)
