@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.bank.loader import BankError, lint_paths
 from bot.bank.model import DIFFICULTIES, TOPICS, compute_stats
-from bot.config import Settings, platforms_configured
-from bot.dbtools.backup import backup_postgres, split_password
-from bot.dbtools.targets import database_target, is_postgres, redacted
+from bot.config import ConfigError, Settings, platforms_configured
+from bot.dbtools.backup import backup_postgres
 from bot.log_redaction import protect_handlers
 from bot.resources import questions_dir
+from bot.store.backend import is_postgres_url, redacted, scrub
 from bot.store.db import backup_database, upgrade_database
 from bot.store.migrations import SchemaTooNewError
 
@@ -178,7 +178,11 @@ async def _run_platforms(platforms: list[str], settings: Settings, start: str | 
         from adapters.console.runner import run_console
 
         begin = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None
-        await run_console(settings.database, extra_packs=settings.extra_packs, start=begin)
+        if is_postgres_url(settings.database):
+            await run_console(settings.database, extra_packs=settings.extra_packs, start=begin,  # type: ignore[arg-type]
+                              channel_log=Path("data") / "console-channel.jsonl")
+        else:
+            await run_console(Path(settings.database), extra_packs=settings.extra_packs, start=begin)
         return
     from bot.app import open_core
     from bot.qotd.scheduler import start_scheduler
@@ -217,18 +221,45 @@ def _run_loop(main: Coroutine[Any, Any, None]) -> None:
         uvloop.run(main)
 
 
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """Start-up failures that are one line for the operator: a refused or unreachable database, a newer schema."""
+    from bot.store.postgres_backend import DatabaseConnectError
+
+    return (DatabaseConnectError, SchemaTooNewError)
+
+
+def _protect_database_secret(database: str | Path) -> None:
+    """The PostgreSQL password is a secret: registered with the log redaction before anything can log it."""
+    if not is_postgres_url(database):
+        return
+    from urllib.parse import urlsplit
+
+    from bot.log_redaction import REDACTION
+
+    try:
+        REDACTION.add(urlsplit(str(database)).password, str(database))
+    except ValueError:
+        REDACTION.add(str(database))
+
+
 def cmd_run(platform: str | None, start: str | None) -> int:
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     protect_handlers()  # every record, from any logger (bot.*, asyncio, aiohttp, slack_*, discord.*), is redacted
+    _protect_database_secret(settings.database)
     platforms = [platform] if platform else (platforms_configured() or ["console"])
     if platforms == ["console"]:
         logging.getLogger().setLevel(logging.WARNING)
+    one_line: tuple[type[BaseException], ...] = (BankError, ConfigError, *_database_errors())
     try:
         _run_loop(_run_platforms(platforms, settings, start))
     except KeyboardInterrupt:
         return 0
-    except (BankError, SchemaTooNewError) as exc:
+    except one_line as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ExceptionGroup as group:
@@ -264,10 +295,7 @@ def cmd_db_copy(source: str, target: str, *, force: bool) -> int:
     except Exception as exc:  # one clear line (no password), not a traceback: the target was rolled back
         message = str(exc)
         for url in (source, target):
-            message = message.replace(url, redacted(url))
-            password = split_password(url)[1]
-            if password:
-                message = message.replace(password, "***")
+            message = scrub(message.replace(url, redacted(url)), url)
         print(f"error: the copy failed and nothing was written to the target: {type(exc).__name__}: {message}",
               file=sys.stderr)
         return 2
@@ -296,21 +324,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_stats(args.paths)
     if args.db_command == "copy":
         return cmd_db_copy(args.source, args.target, force=args.force)
-    if args.db_command == "backup" and is_postgres(database_target()):
-        result = backup_postgres(database_target(), args.path)
-        print(result.message, file=sys.stdout if result.ok else sys.stderr)
-        return 0 if result.ok else 1
-    settings = Settings.from_env()
+    return cmd_db(args)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db upgrade` and `db backup`, on a SQLite file or a PostgreSQL URL (shown without its password)."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    shown = redacted(settings.database)
     try:
         if args.db_command == "upgrade":
             before, after = upgrade_database(settings.database)
-            print(f"{settings.database}: schema version {before} -> {after}" if after != before
-                  else f"{settings.database}: already at schema version {after}")
+            print(f"{shown}: schema version {before} -> {after}" if after != before
+                  else f"{shown}: already at schema version {after}")
+        elif is_postgres_url(settings.database):
+            result = backup_postgres(str(settings.database), args.path)
+            print(result.message, file=sys.stdout if result.ok else sys.stderr)
+            return 0 if result.ok else 1
         else:
             upgrade_database(settings.database)
             backup_database(settings.database, args.path)
-            print(f"backed up {settings.database} to {args.path}")
-    except SchemaTooNewError as exc:
+            print(f"backed up {shown} to {args.path}")
+    except _database_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

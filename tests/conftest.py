@@ -1,13 +1,18 @@
-"""Shared fixtures for the core tests: a real SQLite file per test, a manual clock, a core on the small bank,
-and a recording Outbound (a real class implementing bot.qotd.ports.Outbound, not a mock)."""
+"""Shared fixtures for the core tests: a real database per test (a SQLite file, and a PostgreSQL database from
+tests/pg.py: `db_path` is parametrized over both engines), a manual clock, a core on the small bank, and a
+recording Outbound (a real class implementing bot.qotd.ports.Outbound, not a mock).
+
+A test about SQLite files as such (inode, WAL, crash, PRAGMA) is marked `@pytest.mark.sqlite_only`, or its
+module is listed in SQLITE_ONLY_MODULES; it then runs on SQLite alone."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import random
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +26,8 @@ from bot.commands.replies import Reply
 from bot.core import Core
 from bot.domain.events import Actor, ButtonPress, Command, Place, PostedMessage
 from bot.qotd.ports import Outbound
+from bot.store.backend import is_postgres_url
+from tests import pg
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL_BANK = REPO / "tests" / "data" / "small_bank.yaml"
@@ -78,7 +85,10 @@ def texts(replies: list[Reply]) -> str:
 # --- reading the database file directly -----------------------------------------------------------
 
 
-def query(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def query(path: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows of a query (with `?` placeholders) on the test's database, either engine, as tuples."""
+    if is_postgres_url(path):
+        return pg.query(str(path), sql, params)
     conn = sqlite3.connect(path)
     try:
         return [tuple(r) for r in conn.execute(sql, params).fetchall()]
@@ -86,7 +96,7 @@ def query(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any,
         conn.close()
 
 
-def scalar(path: Path, sql: str, params: tuple[Any, ...] = ()) -> Any:
+def scalar(path: Path | str, sql: str, params: tuple[Any, ...] = ()) -> Any:
     rows = query(path, sql, params)
     return rows[0][0] if rows else None
 
@@ -184,9 +194,76 @@ _is_outbound(RecordingOutbound())
 # --- fixtures -------------------------------------------------------------------------------------
 
 
+ENGINES = ("sqlite", "postgres")
+# Modules whose every test is about SQLite files as such (or drives sqlite3 directly).
+SQLITE_ONLY_MODULES = frozenset({"test_durability", "test_crash_restart"})
+# Single tests elsewhere that open the SQLite file with sqlite3 themselves.
+SQLITE_ONLY_TESTS = frozenset({
+    "test_tick_isolation::test_a_database_error_in_one_item_does_not_stop_the_rest",
+})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: a test about SQLite files; runs on SQLite alone")
+    config.addinivalue_line("markers", "postgres: needs the PostgreSQL test server")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses `db_path` (directly or through `core`) runs once per engine."""
+    if "db_engine" not in metafunc.fixturenames:
+        return
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    only_sqlite = (metafunc.definition.get_closest_marker("sqlite_only") is not None or module in SQLITE_ONLY_MODULES
+                   or f"{module}::{metafunc.definition.originalname}" in SQLITE_ONLY_TESTS)
+    metafunc.parametrize("db_engine", ["sqlite"] if only_sqlite else list(ENGINES))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    pg.stop()
+
+
+def postgres_server() -> pg.PgServer:
+    """The test server, or a skip with the reason (a failure under CI=true, where PostgreSQL must run)."""
+    try:
+        return pg.server()
+    except pg.PostgresUnavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but PostgreSQL is unavailable: {exc}")
+        pytest.skip(str(exc))
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "bot.sqlite3"
+def db_engine() -> str:
+    return "sqlite"  # replaced by the parametrization above
+
+
+@pytest.fixture
+def db_path(db_engine: str, tmp_path: Path) -> Iterator[Path | str]:
+    """The test's database: a SQLite file path, or the URL of a fresh, migrated PostgreSQL database."""
+    if db_engine == "sqlite":
+        yield tmp_path / "bot.sqlite3"
+        return
+    server = postgres_server()
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def pg_server() -> pg.PgServer:
+    return postgres_server()
+
+
+@pytest.fixture
+def pg_url(pg_server: pg.PgServer) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database (for PostgreSQL-only tests)."""
+    url = pg_server.create_database()
+    try:
+        yield url
+    finally:
+        pg_server.drop_database(url)
 
 
 @pytest.fixture
@@ -200,12 +277,12 @@ def outbound() -> RecordingOutbound:
 
 
 @pytest.fixture
-async def core(db_path: Path, clock: ManualClock, outbound: RecordingOutbound) -> AsyncIterator[Core]:
+async def core(db_path: Path | str, clock: ManualClock, outbound: RecordingOutbound) -> AsyncIterator[Core]:
     async with open_core(database=db_path, clock=clock, bank_paths=[SMALL_BANK], rng=random.Random(7)) as c:
         c.register_outbound(outbound)
         yield c
 
 
-def open_test_core(db_path: Path, clock: ManualClock, *, seed: int = 7):
+def open_test_core(db_path: Path | str, clock: ManualClock, *, seed: int = 7):
     """Another Core on the same database file (a restart, or a second process)."""
     return open_core(database=db_path, clock=clock, bank_paths=[SMALL_BANK], rng=random.Random(seed))

@@ -48,6 +48,7 @@ def tables(path: Path) -> list[str]:
 # --- pragmas and migrations -----------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 async def test_database_uses_wal_and_enforces_foreign_keys(core: Core, db_path: Path) -> None:
     assert scalar(db_path, "PRAGMA journal_mode") == "wal"
     row = await core.store.fetchone("PRAGMA foreign_keys")
@@ -62,12 +63,26 @@ async def test_database_uses_wal_and_enforces_foreign_keys(core: Core, db_path: 
     assert scalar(db_path, "SELECT COUNT(*) FROM grades") == 0
 
 
-def test_migration_files_are_numbered_without_gaps() -> None:
-    files = sorted(p.name for p in (REPO / "migrations").glob("*.sql"))
-    assert [m.version for m in MIGRATIONS] == list(range(1, len(files) + 1))
-    assert [f"{m.name}.sql" for m in MIGRATIONS] == files
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_migration_files_are_numbered_without_gaps(engine: str) -> None:
+    files = sorted(p.name for p in (REPO / "migrations").glob("*.sql")
+                   if p.name.count(".") == 1 or p.name.endswith(f".{engine}.sql"))
+    migrations = load_migrations(engine=engine)
+    assert [m.version for m in migrations] == list(range(1, len(files) + 1))
+    assert [m.name for m in migrations] == [f.split(".")[0] for f in files]
 
 
+def test_every_engine_file_has_its_twin() -> None:
+    """A number is either one shared file or a sqlite + postgres pair, never one engine alone."""
+    names = [p.name for p in (REPO / "migrations").glob("*.sql")]
+    for name in names:
+        if name.endswith(".sqlite.sql"):
+            assert name.replace(".sqlite.", ".postgres.") in names, name
+        if name.endswith(".postgres.sql"):
+            assert name.replace(".postgres.", ".sqlite.") in names, name
+
+
+@pytest.mark.sqlite_only
 def test_fresh_database_is_at_the_latest_version(db_path: Path) -> None:
     assert upgrade_database(db_path) == (0, LATEST)
     assert scalar(db_path, "PRAGMA user_version") == LATEST
@@ -257,6 +272,7 @@ def _make_too_new(db: Path) -> None:
     conn.close()
 
 
+@pytest.mark.sqlite_only
 async def test_a_newer_database_is_refused_with_the_versions(db_path: Path) -> None:
     _make_too_new(db_path)
     with pytest.raises(SchemaTooNewError) as caught:
@@ -268,6 +284,7 @@ async def test_a_newer_database_is_refused_with_the_versions(db_path: Path) -> N
     assert query(db_path, "SELECT team_id FROM teams") == [("T9",)]
 
 
+@pytest.mark.sqlite_only
 def test_cli_refuses_a_newer_database_in_one_line(db_path: Path) -> None:
     _make_too_new(db_path)
     for args in (("db", "upgrade"), ("db", "backup", str(db_path.with_name("copy.sqlite3")))):

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from bot.store.sql import LIST_TABLES, TABLE_COLUMNS
+
 log = logging.getLogger(__name__)
 
 
@@ -28,7 +30,7 @@ class _Connection(Protocol):
 
     async def executemany(self, sql: str, parameters: Any, /) -> Any: ...
 
-    async def execute_fetchall(self, sql: str, parameters: Any = ..., /) -> Any: ...
+    async def fetchall(self, sql: str, parameters: Any = ..., /) -> Any: ...
 
 
 class WritableStore(Protocol):
@@ -49,13 +51,10 @@ def resolve(aliases: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-async def _tables_with_question_id(db: _Connection) -> list[str]:
-    tables = await db.execute_fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-    )
+async def _tables_with_question_id(db: _Connection, engine: str) -> list[str]:
     found = []
-    for (name,) in tables:
-        columns = await db.execute_fetchall("SELECT name FROM pragma_table_info(?)", (name,))
+    for (name,) in await db.fetchall(LIST_TABLES[engine]):
+        columns = await db.fetchall(TABLE_COLUMNS[engine], (name,))
         if any(c[0] == "question_id" for c in columns):
             found.append(name)
     return found
@@ -69,25 +68,25 @@ def _card_recency(card_json: str, due: str) -> tuple[str, str]:
     return str(last), due
 
 
-_MAP = "temp.question_alias_map"  # old_id → new_id, on this connection only (no change to the schema)
+_MAP = "question_alias_map"  # old_id → new_id, a temporary table on this connection (no change to the schema)
+_CREATE_MAP = {
+    "sqlite": f"CREATE TEMP TABLE IF NOT EXISTS {_MAP} (old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL) WITHOUT ROWID",
+    "postgres": f"CREATE TEMP TABLE IF NOT EXISTS {_MAP} (old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL)",
+}
 _OLD_IDS = f"(SELECT old_id FROM {_MAP})"
 _NEW_ID = f"(SELECT new_id FROM {_MAP} WHERE old_id = question_id)"
 
 
 async def _merge_cards(db: _Connection, aliases: Mapping[str, str]) -> int:
-    old_rows = await db.execute_fetchall(
+    old_rows = await db.fetchall(
         f"SELECT platform, user_id, question_id, card, due FROM review_cards WHERE question_id IN {_OLD_IDS}"
     )
     if not old_rows:
         return 0
-    kept_ids = json.dumps(sorted(set(aliases.values())))
-    users = json.dumps(sorted({f"{r[0]}\x1f{r[1]}" for r in old_rows}))
-    current = await db.execute_fetchall(
+    users = {(r[0], r[1]) for r in old_rows}
+    current = [r for r in await db.fetchall(
         "SELECT platform, user_id, question_id, card, due FROM review_cards "
-        "WHERE question_id IN (SELECT value FROM json_each(?)) "
-        "AND platform || char(31) || user_id IN (SELECT value FROM json_each(?))",
-        (kept_ids, users),
-    )
+        f"WHERE question_id IN (SELECT new_id FROM {_MAP})") if (r[0], r[1]) in users]
     best: dict[tuple[str, str, str], tuple[str, str]] = {}
     for platform, user_id, qid, card, due in [*current, *old_rows]:
         key = (platform, user_id, aliases.get(qid, qid))
@@ -103,11 +102,13 @@ async def _merge_cards(db: _Connection, aliases: Mapping[str, str]) -> int:
 
 
 async def _merge_seen(db: _Connection) -> int:
+    # Grouped first: several old ids of one group become one row (PostgreSQL refuses to upsert a row twice).
     await db.execute(
         "INSERT INTO user_seen (platform, user_id, question_id, times, last_at) "
-        f"SELECT platform, user_id, {_NEW_ID}, times, last_at FROM user_seen WHERE question_id IN {_OLD_IDS} "
+        f"SELECT s.platform, s.user_id, m.new_id, SUM(s.times), MAX(s.last_at) FROM user_seen s JOIN {_MAP} m "
+        "ON m.old_id = s.question_id WHERE s.times IS NOT NULL GROUP BY s.platform, s.user_id, m.new_id "
         "ON CONFLICT (platform, user_id, question_id) DO UPDATE SET times = user_seen.times + excluded.times, "
-        "last_at = max(user_seen.last_at, excluded.last_at)"
+        "last_at = CASE WHEN excluded.last_at > user_seen.last_at THEN excluded.last_at ELSE user_seen.last_at END"
     )
     cur = await db.execute(f"DELETE FROM user_seen WHERE question_id IN {_OLD_IDS}")
     return int(cur.rowcount)
@@ -117,14 +118,28 @@ async def _merge_seen(db: _Connection) -> int:
 _PLAIN = frozenset({"grades", "posts"})
 
 
-async def _rewrite(db: _Connection, table: str) -> int:
+async def _rewrite(db: _Connection, table: str, engine: str) -> int:
     # One scan of the table (question_id is in no index); ids are looked up in the indexed temp map.
-    # OR IGNORE: a table added later with a unique key on question_id keeps its row rather than failing start-up.
-    cur = await db.execute(f'UPDATE OR IGNORE "{table}" SET question_id = {_NEW_ID} WHERE question_id IN {_OLD_IDS}')
-    if table not in _PLAIN:
-        left = await db.execute_fetchall(f'SELECT COUNT(*) FROM "{table}" WHERE question_id IN {_OLD_IDS}')
-        if left and left[0][0]:
-            log.warning("%s: %d row(s) kept their merged-away question id (a unique key collided)", table, left[0][0])
+    update = f'UPDATE "{table}" SET question_id = {_NEW_ID} WHERE question_id IN {_OLD_IDS}'
+    if table in _PLAIN:
+        return int((await db.execute(update)).rowcount)
+    if engine == "sqlite":
+        # OR IGNORE: a table added later with a unique key on question_id keeps its colliding rows rather than
+        # failing start-up.
+        cur = await db.execute(update.replace("UPDATE", "UPDATE OR IGNORE", 1))
+    else:
+        # PostgreSQL has no OR IGNORE: a collision undoes this table's update (a savepoint) and is logged.
+        await db.execute("SAVEPOINT alias_rewrite")
+        try:
+            cur = await db.execute(update)
+        except Exception as exc:
+            await db.execute("ROLLBACK TO SAVEPOINT alias_rewrite")
+            log.warning("%s: question ids left unchanged (%s)", table, type(exc).__name__)
+            return 0
+        await db.execute("RELEASE SAVEPOINT alias_rewrite")
+    left = await db.fetchall(f'SELECT COUNT(*) FROM "{table}" WHERE question_id IN {_OLD_IDS}')
+    if left and left[0][0]:
+        log.warning("%s: %d row(s) kept their merged-away question id (a unique key collided)", table, left[0][0])
     return int(cur.rowcount)
 
 
@@ -137,18 +152,18 @@ async def apply_aliases(store: WritableStore, aliases: Mapping[str, str]) -> dic
     if not resolved:
         return {}
     counts: dict[str, int] = {}
+    engine = getattr(store, "engine", "sqlite")
     async with store.write() as db:
-        await db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_MAP.split('.')[1]} "
-                         "(old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL) WITHOUT ROWID")
+        await db.execute(_CREATE_MAP[engine])
         await db.execute(f"DELETE FROM {_MAP}")
         await db.executemany(f"INSERT INTO {_MAP} (old_id, new_id) VALUES (?, ?)", sorted(resolved.items()))
-        for table in await _tables_with_question_id(db):
+        for table in await _tables_with_question_id(db, engine):
             if table == "review_cards":
                 counts[table] = await _merge_cards(db, resolved)
             elif table == "user_seen":
                 counts[table] = await _merge_seen(db)
             else:
-                counts[table] = await _rewrite(db, table)
+                counts[table] = await _rewrite(db, table, engine)
         await db.execute(f"DELETE FROM {_MAP}")
     if any(counts.values()):
         log.info("moved history from merged-away question ids: %s",

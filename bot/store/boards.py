@@ -79,7 +79,7 @@ async def topic_board(
         "MAX(g.graded_at) AS reached FROM grades g "
         "LEFT JOIN users u ON u.platform = g.platform AND u.user_id = g.user_id "
         "WHERE g.platform = ? AND g.team_id = ? AND g.topic = ? AND g.graded_at >= ? "
-        "GROUP BY g.user_id ORDER BY pts DESC, reached ASC, g.user_id ASC",
+        "GROUP BY g.user_id, u.display_name ORDER BY pts DESC, reached ASC, g.user_id ASC",
         (platform, team_id, topic, iso(since) if since else ""),
     )
     ranked = [BoardRow(i + 1, r[0], r[1], r[2], r[3]) for i, r in enumerate(rows)]
@@ -117,7 +117,8 @@ async def due_review_ids(store: Store, platform: str, user_id: str, now: datetim
 async def topic_progress(store: Store, platform: str, user_id: str) -> dict[str, tuple[int, float]]:
     """Per topic: (questions graded, share rated good or easy)."""
     rows = await store.fetchall(
-        "SELECT topic, COUNT(DISTINCT question_id), AVG(grade IN ('good', 'easy')) FROM grades "
+        "SELECT topic, COUNT(DISTINCT question_id), AVG(CASE WHEN grade IN ('good', 'easy') THEN 1.0 ELSE 0.0 END) "
+        "FROM grades "
         "WHERE platform = ? AND user_id = ? GROUP BY topic",
         (platform, user_id),
     )

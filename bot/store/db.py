@@ -1,4 +1,4 @@
-"""Opening the SQLite database: pragmas (WAL, synchronous=FULL, foreign keys, busy timeout) and schema upgrade at start-up."""
+"""Opening the SQLite database (PostgreSQL: bot/store/postgres_backend.py): pragmas (WAL, synchronous=FULL, foreign keys, busy timeout) and schema upgrade at start-up."""
 
 from __future__ import annotations
 
@@ -41,7 +41,15 @@ def prepare_path(path: str | Path) -> Path:
 
 
 def upgrade_database(path: str | Path) -> tuple[int, int]:
-    """Apply pending migrations to the database file; returns (version before, version after)."""
+    """Apply pending migrations to the database (a SQLite file or a PostgreSQL URL); returns (before, after)."""
+    from bot.store.backend import is_postgres_url
+
+    if is_postgres_url(path):
+        import asyncio
+
+        from bot.store.postgres_backend import upgrade_postgres
+
+        return asyncio.run(upgrade_postgres(str(path)))
     conn = sqlite3.connect(prepare_path(path), isolation_level=None)
     try:
         _apply_pragmas(conn)

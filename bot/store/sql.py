@@ -1,0 +1,51 @@
+"""SQL that differs between the engines, side by side. Everything else in bot/store is portable SQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+# Key columns that are not TEXT (PostgreSQL needs each array's element type).
+_PG_TYPES = {"post_id": "bigint"}
+
+
+def keyed_lookup_sqlite(table: str, key_columns: tuple[str, ...], select: str) -> str:
+    """SQLite: join a json_each list of key tuples (one parameter) so every lookup uses the primary key.
+
+    A row-value `IN (VALUES ...)` makes SQLite scan the whole table.
+    """
+    keys = ", ".join(f"json_extract(value, '$[{i}]') AS {c}" for i, c in enumerate(key_columns))
+    match = " AND ".join(f"t.{c} = k.{c}" for c in key_columns)
+    return f"WITH k AS (SELECT {keys} FROM json_each(?)) SELECT {select} FROM k JOIN {table} t ON {match}"
+
+
+def keyed_lookup_postgres(table: str, key_columns: tuple[str, ...], select: str) -> str:
+    """PostgreSQL: `unnest` one typed array per key column (one parameter each) into a join on the key."""
+    arrays = ", ".join(f"?::{_PG_TYPES.get(c, 'text')}[]" for c in key_columns)
+    match = " AND ".join(f"t.{c} = k.{c}" for c in key_columns)
+    return (f"SELECT {select} FROM unnest({arrays}) AS k ({', '.join(key_columns)}) "
+            f"JOIN {table} t ON {match}")
+
+
+KEYED_LOOKUP = {"sqlite": keyed_lookup_sqlite, "postgres": keyed_lookup_postgres}
+
+
+def keyed_params(engine: str, keys: Sequence[Sequence[Any]], width: int) -> tuple[Any, ...]:
+    """The parameters for `KEYED_LOOKUP[engine]` given the key tuples."""
+    if engine == "sqlite":
+        return (json.dumps([list(k) for k in keys]),)
+    return tuple([k[i] for k in keys] for i in range(width))
+
+
+# Tables and their columns (aliases.py finds every table with a question_id column).
+LIST_TABLES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    "postgres": "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                "AND table_type = 'BASE TABLE' ORDER BY table_name",
+}
+TABLE_COLUMNS = {
+    "sqlite": "SELECT name FROM pragma_table_info(?)",
+    "postgres": "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = ?",
+}
