@@ -6,6 +6,8 @@ review cards, a Slack installation), so every table the bot writes has rows to c
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 from datetime import timedelta
@@ -20,6 +22,7 @@ from bot.clock import ManualClock
 from bot.dbtools.copy import DERIVED_LAST, copy_database, copy_order, describe
 from bot.dbtools.targets import is_postgres, redacted
 from bot.store.store import Store
+from tests import pg
 from tests.conftest import (
     MONDAY_MORNING,
     REPO,
@@ -64,7 +67,7 @@ async def snapshot(db: Path | str) -> dict[str, list[tuple[Any, ...]]]:
         tables = await describe(store, is_postgres(str(db)))
         out = {}
         for name, table in tables.items():
-            cols = ", ".join(c.name for c in table.columns)
+            cols = ", ".join(sorted(c.name for c in table.columns))  # the engines may order columns differently
             out[name] = sorted((tuple(r) for r in await store.fetchall(f"SELECT {cols} FROM {name}")), key=repr)
         return out
 
@@ -97,7 +100,7 @@ async def test_copy_carries_every_row_and_new_rows_do_not_collide(filled: Path, 
     assert {t: (s, d) for t, s, d in report.counts} == {t: (len(r), len(r)) for t, r in before.items()}
     assert await snapshot(db_path) == before
     # The bot goes on on the copy: a new draw gets a new post id (after the copied ones), and a grade counts.
-    last_id = max(r[0] for r in before["posts"])
+    last_id = scalar(filled, "SELECT max(id) FROM posts")
     async with open_test_core(db_path, ManualClock(MONDAY_MORNING + timedelta(days=3))) as core:  # type: ignore[arg-type]
         post = card_post_id(await run(core, make_actor("dave"), "quiz sql"))
         assert post == last_id + 1
@@ -189,3 +192,34 @@ def test_the_password_goes_to_pg_dump_by_environment_not_argument() -> None:
     assert (bare, password) == ("postgres://bot@127.0.0.1:5432/bot", "p@ss")
     command = pg_dump_command("pg_dump", bare, Path("/tmp/x.dump"))
     assert command[-1] == "--dbname=postgresql://bot@127.0.0.1:5432/bot" and "p@ss" not in " ".join(command)
+
+
+def test_backup_on_postgresql_runs_pg_dump_and_never_shows_the_password(pg_url: str, tmp_path: Path) -> None:
+    from bot.dbtools.backup import find_pg_dump, split_password
+
+    if find_pg_dump() is None:
+        pytest.skip("pg_dump is not installed")
+    password = split_password(pg_url)[1]
+    assert password, "the test server's URL carries a password"
+    target = tmp_path / "dumps" / "bot.dump"
+    done = subprocess.run([sys.executable, "-m", "bot", "db", "backup", str(target)], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "BOT_DATABASE": pg_url})
+    assert done.returncode == 0, done.stderr
+    assert password not in done.stdout + done.stderr and "***" in done.stdout
+    assert target.read_bytes()[:5] == b"PGDMP" and stat.S_IMODE(target.stat().st_mode) == 0o600
+    listing = subprocess.run([str(Path(find_pg_dump()).with_name("pg_restore")), "--list", str(target)],  # type: ignore[arg-type]
+                             capture_output=True, text=True, timeout=60)
+    assert "TABLE public posts" in listing.stdout and "TABLE public slack_bots" in listing.stdout
+
+
+def test_backup_on_postgresql_with_a_wrong_password_is_one_line_without_it(pg_url: str, tmp_path: Path) -> None:
+    from bot.dbtools.backup import find_pg_dump
+
+    if find_pg_dump() is None:
+        pytest.skip("pg_dump is not installed")
+    wrong = pg.with_password(pg_url, "not-the-password-123")
+    done = subprocess.run([sys.executable, "-m", "bot", "db", "backup", str(tmp_path / "x.dump")], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "BOT_DATABASE": wrong})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "not-the-password-123" not in done.stdout + done.stderr
+    assert done.stderr.startswith("pg_dump failed for postgresql://postgres:***@") and len(done.stderr.splitlines()) == 1

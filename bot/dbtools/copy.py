@@ -158,7 +158,7 @@ def _insert_sql(table: Table) -> str:
 
 async def count_rows(store: Store, tables: Sequence[str]) -> dict[str, int]:
     """Rows per table."""
-    return {t: int((await store.fetchone(f"SELECT count(*) FROM {t}"))[0]) for t in tables}  # type: ignore[index]
+    return {t: int((await store.fetchone(f"SELECT count(*) FROM {t}"))[0]) for t in tables}
 
 
 async def copy_database(source: str, target: str, *, force: bool = False, batch: int = 5000) -> CopyReport:
