@@ -53,11 +53,17 @@ GRADE_COLUMNS = ("post_id", "platform", "user_id", "team_id", "question_id", "to
 
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
-    """A superuser URL: BOT_TEST_POSTGRES_URL, or a throwaway cluster started the way the tests start one."""
+    """A superuser URL: BOT_TEST_POSTGRES_URL, or a throwaway cluster started the way the tests start one.
+
+    Mind the throwaway cluster runs with fsync=off (tests/pg.py): ratios hold, absolute rates flatter a real disk.
+    """
     from tests import pg
 
-    with pg.server_url() as url:
-        yield url
+    server = pg.server()  # PostgresUnavailable says why when there is none
+    try:
+        yield server.url
+    finally:
+        pg.stop()
 
 
 def with_database(url: str, name: str) -> str:
@@ -119,7 +125,7 @@ def grade_requests(posts: dict[str, list[int]], total: int, users: int, teams: i
 
 def grade_row(r: GradeRequest) -> tuple[Any, ...]:
     return (r.post_id, r.platform, r.user_id, r.team_id, r.question_id, r.topic, r.grade, float(r.points),
-            iso(r.graded_at), r.local_date, r.week_key, r.month_key)
+            iso(r.graded_at), str(r.local_date), str(r.week_key), str(r.month_key))
 
 
 async def bare_baseline(url: str, requests: list[GradeRequest]) -> dict[str, float]:
@@ -228,11 +234,11 @@ async def seed_leaderboard(url: str, users: int, grades: int) -> None:
                                              records=batch(start, min(grades, start + step)))
         await conn.execute("ALTER TABLE grades ENABLE TRIGGER USER")
         async with conn.transaction():
-            for period in ("'all'", "week_key", "month_key"):
+            for period, group in (("'all'", ""), ("week_key", ", week_key"), ("month_key", ", month_key")):
                 await conn.execute(
                     "INSERT INTO scores (platform, team_id, period, user_id, points, grades, achieved_at) "
                     f"SELECT platform, team_id, {period}, user_id, SUM(points), COUNT(*), MAX(graded_at) FROM grades "
-                    f"GROUP BY platform, team_id, {period}, user_id")
+                    f"GROUP BY platform, team_id, user_id{group}")
             await conn.execute("INSERT INTO score_levels (platform, team_id, period, points, users) "
                                "SELECT platform, team_id, period, points, COUNT(*) FROM scores "
                                "GROUP BY platform, team_id, period, points")
