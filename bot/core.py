@@ -48,6 +48,20 @@ MAX_ID_LENGTH = 64
 MAX_NAME_LENGTH = 256
 
 
+def packs_fingerprint(paths: tuple[Path, ...]) -> tuple[tuple[str, int, int], ...]:
+    """(file, mtime, size) of every pack file under `paths`: changes when any pack is edited, added or removed."""
+    found: list[tuple[str, int, int]] = []
+    for path in paths:
+        files = sorted(path.rglob("*.y*ml")) if path.is_dir() else [path]
+        for f in files:
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            found.append((str(f), st.st_mtime_ns, st.st_size))
+    return tuple(found)
+
+
 class Core:
     """What every adapter talks to. Built by `bot.app.open_core`."""
 
@@ -58,11 +72,11 @@ class Core:
         self.writer = writer
         self.rng = rng or random.Random()
         self.pack_paths = pack_paths
+        self._packs_loaded = packs_fingerprint(pack_paths)
         self.outbounds: dict[str, Outbound] = {}
         self.practice = PracticeService(store=store, bank=bank, clock=clock, writer=writer, rng=self.rng)
         self.qotd = QotdService(store=store, bank=bank, clock=clock, rng=self.rng, outbounds=self.outbounds)
         self._bank = bank
-        self._registered: set[tuple[str, str, str, str, str | None]] = set()
 
     @property
     def bank(self) -> Bank:
@@ -76,6 +90,7 @@ class Core:
 
     def reload_bank(self) -> list[str]:
         """Reload the question packs; on any error keep the current bank and return the lint errors."""
+        self._packs_loaded = packs_fingerprint(self.pack_paths)
         return self._swap_bank(*lint_paths(self.pack_paths))
 
     async def reload_packs(self) -> list[str]:
@@ -83,6 +98,7 @@ class Core:
 
         Questions the new packs merged (aliases) take their users' history along at once, not at the next start.
         """
+        self._packs_loaded = packs_fingerprint(self.pack_paths)
         errors = self._swap_bank(*await asyncio.to_thread(lint_paths, self.pack_paths))
         if not errors:
             await apply_aliases(self.store, self._bank.aliases)
@@ -139,7 +155,14 @@ class Core:
         await self.store.set_user_field(actor.platform, actor.user_id, "pending_notice", text)
 
     async def tick(self) -> None:
-        """The minutely scheduled work, then forgetting old event ids and a passive WAL checkpoint."""
+        """The minutely scheduled work, then forgetting old event ids and a passive WAL checkpoint.
+
+        First, packs changed on disk since this process loaded them (`/qotd reload` run in another process on the
+        same files) are reloaded here too, so every process serves the same bank.
+        """
+        if packs_fingerprint(self.pack_paths) != self._packs_loaded:
+            log.info("question packs changed on disk: reloading")
+            await self.reload_packs()
         await self.qotd.tick()
         await self.store.prune_events(self.clock.now())
         await self.store.checkpoint()
@@ -233,16 +256,14 @@ class Core:
     # --- commands ---------------------------------------------------------------------------------
 
     async def _register(self, actor: Actor) -> None:
-        """Create or refresh the team and user rows; skipped when nothing changed since this process last wrote them."""
-        key = (actor.platform, actor.team_id, actor.user_id, actor.display_name, actor.platform_timezone)
-        if key in self._registered:
+        """Create or refresh the team and user rows; no write when the database already holds them (checked in
+        the database each time, not remembered: another process may have changed them)."""
+        if await self.store.is_registered(actor.platform, actor.team_id, actor.user_id, actor.display_name,
+                                          actor.platform_timezone):
             return
         now = self.clock.now()
         await self.store.ensure_team(actor.platform, actor.team_id, now)
         await self.store.ensure_user(actor.platform, actor.user_id, actor.display_name, now, actor.platform_timezone)
-        if len(self._registered) > 100_000:
-            self._registered.clear()
-        self._registered.add(key)
 
     async def _zones(self, actor: Actor) -> Timezones:
         settings = await self.store.user_settings(actor.platform, actor.user_id)

@@ -12,13 +12,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.clock import ManualClock
 from bot.config import ConfigError, Settings, database_pool_size, database_target
 from bot.store.backend import is_postgres_url, redacted, scrub
 from bot.store.migrations import Migration, SchemaTooNewError, load_migrations
-from bot.store.postgres_backend import DatabaseConnectError, to_dollar, upgrade_connection
+from bot.store.postgres_backend import to_dollar, upgrade_connection
 from bot.store.store import Store
 from tests import pg
-from tests.conftest import REPO, SMALL_BANK, query, scalar
+from tests.conftest import REPO, SMALL_BANK, open_test_core, query, scalar
 
 LATEST = load_migrations(engine="postgres")[-1].version
 
@@ -207,8 +208,11 @@ def test_a_silent_host_times_out_in_about_five_seconds() -> None:
     assert "no answer within 5 s" in line
 
 
-async def test_pool_size_comes_from_the_environment(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_pool_size_comes_from_the_environment(pg_url: str, clock: ManualClock,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_DATABASE_POOL_SIZE", "3")
+    async with open_test_core(pg_url, clock) as core:
+        assert core.store.backend.pool.get_max_size() == 3
+        await asyncio.gather(*(core.store.fetchone("SELECT pg_sleep(0.05)") for _ in range(6)))
     async with Store.open(pg_url) as store:
-        assert store.backend.pool.get_max_size() == 3
-        await asyncio.gather(*(store.fetchone("SELECT pg_sleep(0.05)") for _ in range(6)))
+        assert store.backend.pool.get_max_size() == 10

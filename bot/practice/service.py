@@ -54,7 +54,7 @@ def streak_line(streak: StreakState) -> str:
 
 
 class PracticeService:
-    """Draws, reveals and grades; the served-count cache keeps a draw O(1) on large banks."""
+    """Draws, reveals and grades."""
 
     def __init__(self, *, store: Store, bank: Bank, clock: Clock, writer: GradeWriter, rng: random.Random) -> None:
         self.store = store
@@ -62,13 +62,11 @@ class PracticeService:
         self.clock = clock
         self.writer = writer
         self.rng = rng
-        self._served: dict[tuple[str, str], dict[str, int]] = {}
 
     async def _served_counts(self, platform: str, user_id: str) -> dict[str, int]:
-        key = (platform, user_id)
-        if key not in self._served:
-            self._served[key] = await self.store.served_counts(platform, user_id)
-        return self._served[key]
+        # Read at every draw, not cached: another process (a second replica, the other platform's process)
+        # may have served this user since. One primary-key range read.
+        return await self.store.served_counts(platform, user_id)
 
     async def draw(self, actor: Actor, place: Place, args: QuizArgs) -> list[Reply]:
         """A private question matching the filter, unseen by this user until the filter's pool is used up."""
@@ -100,8 +98,6 @@ class PracticeService:
 
     async def _serve(self, actor: Actor, place: Place, question_id: str, heading: str | None = None) -> Reply:
         post_id = await self.store.create_quiz_post(place, actor.user_id, question_id, self.clock.now())
-        served = await self._served_counts(actor.platform, actor.user_id)
-        served[question_id] = served.get(question_id, 0) + 1
         question = self.bank.by_id[question_id]
         return Reply(card=QuestionCard(question, post_id, heading=heading), buttons=question_buttons(post_id))
 

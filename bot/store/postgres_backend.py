@@ -37,6 +37,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # "another operation is in progress" on a connection the server cut
     asyncpg.exceptions.CrashShutdownError,
     OSError,
     TimeoutError,

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.clock import iso
-from bot.config import database_pool_size
 from bot.domain.events import Place
 from bot.domain.grades import GradePlan, GradeRequest, GradeResult, GradeState
 from bot.domain.records import PostRow, UserSettings
@@ -71,10 +70,11 @@ class Store:
     @classmethod
     @contextlib.asynccontextmanager
     async def open(cls, target: str | Path, *, pool_size: int | None = None) -> AsyncIterator[Store]:
+        """`pool_size`: connections to PostgreSQL (BOT_DATABASE_POOL_SIZE, read by bot.app; default 10)."""
         if is_postgres_url(target):
-            from bot.store.postgres_backend import PostgresBackend
+            from bot.store.postgres_backend import DEFAULT_POOL_SIZE, PostgresBackend
 
-            backend: Any = await PostgresBackend.open(str(target), pool_size or database_pool_size())
+            backend: Any = await PostgresBackend.open(str(target), pool_size or DEFAULT_POOL_SIZE)
         else:
             backend = await SqliteBackend.open(target)
         try:
@@ -127,6 +127,23 @@ class Store:
                 "platform_timezone = COALESCE(excluded.platform_timezone, users.platform_timezone)",
                 (platform, user_id, display_name, iso(now), platform_timezone),
             )
+
+    async def is_registered(self, platform: str, team_id: str, user_id: str, display_name: str,
+                            platform_timezone: str | None) -> bool:
+        """Whether the team and user rows already hold what `ensure_team` + `ensure_user` would write.
+
+        A read, so that a command writes (and fsyncs) only when something changed; read each time rather than
+        remembered, because another process may have written the rows since.
+        """
+        row = await self.fetchone(
+            "SELECT (SELECT COUNT(*) FROM teams WHERE platform = ? AND team_id = ?), display_name, "
+            "platform_timezone FROM users WHERE platform = ? AND user_id = ?",
+            (platform, team_id, platform, user_id),
+        )
+        if row is None or not row[0]:
+            return False
+        return (not display_name or row[1] == display_name) and (platform_timezone is None
+                                                                 or row[2] == platform_timezone)
 
     async def user_settings(self, platform: str, user_id: str) -> UserSettings | None:
         row = await self.fetchone(
