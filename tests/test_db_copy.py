@@ -19,6 +19,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from adapters.slack.oauth_store import StoreInstallationStore
 from bot.clock import ManualClock
+from bot.dbtools.backup import split_password
 from bot.dbtools.copy import DERIVED_LAST, copy_database, copy_order, describe
 from bot.dbtools.targets import is_postgres, redacted
 from bot.store.store import Store
@@ -128,6 +129,9 @@ async def test_a_target_with_rows_is_refused_unless_forced(filled: Path, db_path
     assert done.returncode == 1
     assert "is not empty" in done.stderr and "posts (1 rows)" in done.stderr and "grades (1 rows)" in done.stderr
     assert "--force" in done.stderr and "Traceback" not in done.stderr
+    password = split_password(str(db_path))[1] if is_postgres(str(db_path)) else None
+    if password:
+        assert password not in done.stderr and ":***@" in done.stderr
     assert await snapshot(db_path) == kept  # nothing was written
 
     forced = run_cli("copy", str(filled), str(db_path), "--force")
@@ -136,6 +140,8 @@ async def test_a_target_with_rows_is_refused_unless_forced(filled: Path, db_path
     posts = len(query(filled, "SELECT id FROM posts"))
     assert any(line.split()[:3] == ["posts", f"{posts:,}", f"{posts:,}"] for line in forced.stdout.splitlines())
     assert "zed" not in {r[1] for r in query(filled, "SELECT platform, user_id FROM users")}
+    if password:
+        assert password not in forced.stdout + forced.stderr
 
 
 async def test_the_copy_prints_counts_per_table_for_both_sides(filled: Path, tmp_path: Path) -> None:
