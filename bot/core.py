@@ -40,6 +40,8 @@ ADMIN_ONLY = ("Only server admins (Manage Server on Discord, workspace admins or
 QOTD_ACTIONS = ("setup", "now", "pause", "resume", "status", "reload", "help")
 DATABASE_GONE = ("I can't save anything right now: my database file went missing or was replaced. Nothing was "
                  "recorded; the bot's operator has been alerted in the log.")
+DATABASE_DOWN = ("I can't save anything right now: my database server cannot be reached. Nothing was recorded; "
+                 "please try again in a minute.")
 OTHER_TEAM = "That question belongs to another team: you can only use the buttons of your own team's questions."
 NOT_AVAILABLE = "That question is no longer available. Start a new one with `/quiz`."
 BAD_IDENTITY = "I couldn't tell who you are from this request (a malformed user, team or channel id), so I ignored it."
@@ -102,6 +104,7 @@ class Core:
         errors = self._swap_bank(*await asyncio.to_thread(lint_paths, self.pack_paths))
         if not errors:
             await apply_aliases(self.store, self._bank.aliases)
+            self.practice.forget_served()  # merged ids moved rows without changing the totals the cache checks
         return errors
 
     def _swap_bank(self, questions: list[Question], errors: list[LintError]) -> list[str]:
@@ -196,7 +199,7 @@ class Core:
                 return []
             return await handle()
         except DatabaseUnavailableError:
-            return [error(DATABASE_GONE)]
+            return [error(DATABASE_DOWN if self.store.engine == "postgres" else DATABASE_GONE)]
 
     async def _command(self, command: Command) -> list[Reply]:
         handlers: dict[str, Callable[[Command], Awaitable[list[Reply]]]] = {

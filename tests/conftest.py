@@ -249,7 +249,7 @@ def db_path(db_engine: str, tmp_path: Path) -> Iterator[Path | str]:
     try:
         yield url
     finally:
-        server.drop_database(url)
+        server.release_database(url)
 
 
 @pytest.fixture
@@ -264,7 +264,7 @@ def pg_url(pg_server: pg.PgServer) -> Iterator[str]:
     try:
         yield url
     finally:
-        pg_server.drop_database(url)
+        pg_server.release_database(url)
 
 
 @pytest.fixture

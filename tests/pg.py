@@ -80,6 +80,8 @@ class PgServer:
         self.root = root
         self.template_ready = False
         self._admin_conn: asyncpg.Connection | None = None
+        self._free: list[str] = []
+        self.signature: tuple[Any, ...] | None = None
 
     @property
     def local(self) -> bool:
@@ -165,7 +167,13 @@ class PgServer:
         self.template_ready = True
 
     def create_database(self, *, migrated: bool = True) -> str:
-        """A new database (migrated from the template, or empty) and its URL."""
+        """A database of its own for one test (migrated from the template, or empty) and its URL.
+
+        A migrated database handed back by `release_database` is emptied and reused: a few milliseconds instead
+        of CREATE DATABASE's checkpoint.
+        """
+        if migrated and self._free:
+            return self._free.pop()
         name = f"bot_test_{os.getpid()}_{next(_names)}"
         if migrated:
             self.ensure_template()
@@ -174,10 +182,55 @@ class PgServer:
             run_sync(self._admin(f"CREATE DATABASE {name}"))
         return with_database(self.url, name)
 
+    def release_database(self, url: str) -> None:
+        """Empty a migrated database for the next test when its schema is as migrated; else drop it."""
+        try:
+            clean = run_sync(_empty_if_pristine(url, self))
+        except Exception:
+            clean = False
+        if clean:
+            self._free.append(url)
+        else:
+            self.drop_database(url)
+
     def drop_database(self, url: str) -> None:
         name = urlsplit(url).path.lstrip("/")
         with contextlib.suppress(Exception):
             run_sync(self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+_SIGNATURE = (
+    "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = 'public'), (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND a.attnum > 0), "
+    "(SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal), (SELECT count(*) FROM pg_proc p "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'), "
+    "(SELECT count(*) FROM pg_constraint), (SELECT max(version) FROM schema_version)"
+)
+
+
+async def _empty_if_pristine(url: str, server: PgServer) -> bool:
+    """Delete every row and restart the sequences, if nobody is connected and the schema is the template's."""
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        others = await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND pid <> pg_backend_pid()")
+        signature = tuple(await conn.fetchrow(_SIGNATURE))
+        if server.signature is None:
+            server.signature = signature
+        if others or signature != server.signature:
+            return False
+        async with conn.transaction():
+            tables = [r[0] for r in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_version' "
+                "ORDER BY tablename <> 'grades', tablename")]  # grades first: it references posts
+            for table in tables:
+                await conn.execute(f'DELETE FROM "{table}"')
+            for (seq,) in await conn.fetch("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"):
+                await conn.execute(f'ALTER SEQUENCE "{seq}" RESTART')
+        return True
+    finally:
+        await conn.close()
 
 
 _loop: asyncio.AbstractEventLoop | None = None
@@ -262,4 +315,7 @@ def database(*, migrated: bool = True) -> Iterator[str]:
     try:
         yield url
     finally:
-        srv.drop_database(url)
+        if migrated:
+            srv.release_database(url)
+        else:
+            srv.drop_database(url)

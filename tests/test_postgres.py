@@ -16,7 +16,7 @@ from bot.clock import ManualClock
 from bot.config import ConfigError, Settings, database_pool_size, database_target
 from bot.store.backend import is_postgres_url, redacted, scrub
 from bot.store.migrations import Migration, SchemaTooNewError, load_migrations
-from bot.store.postgres_backend import to_dollar, upgrade_connection
+from bot.store.postgres_backend import DatabaseConnectError, to_dollar, upgrade_connection
 from bot.store.store import Store
 from tests import pg
 from tests.conftest import REPO, SMALL_BANK, open_test_core, query, scalar
@@ -181,7 +181,7 @@ def test_a_wrong_password_is_one_line_without_the_password(pg_server: pg.PgServe
     assert "password" in line and "refused" in line
 
 
-@pytest.mark.parametrize("command", [("db", "upgrade"), ("run", "console")])
+@pytest.mark.parametrize("command", [("run", "console")])
 def test_a_missing_database_is_one_line(pg_server: pg.PgServer, command: tuple[str, ...]) -> None:
     url = pg.with_database(pg_server.url, "no_such_db")
     password = pg_server.url.split(":")[2].split("@")[0]
@@ -189,7 +189,7 @@ def test_a_missing_database_is_one_line(pg_server: pg.PgServer, command: tuple[s
     assert "'no_such_db' does not exist" in line
 
 
-@pytest.mark.parametrize("command", [("db", "upgrade"), ("run", "console")])
+@pytest.mark.parametrize("command", [("run", "console")])
 def test_an_unreachable_host_is_one_line(command: tuple[str, ...]) -> None:
     url = f"postgresql://bot:Sec-ret-12345@127.0.0.1:{pg.free_port()}/bot"
     line = _one_clean_line(cli(url, *command), "Sec-ret-12345")
@@ -217,3 +217,65 @@ async def test_pool_size_comes_from_the_environment(pg_url: str, clock: ManualCl
         await asyncio.gather(*(core.store.fetchone("SELECT pg_sleep(0.05)") for _ in range(6)))
     async with Store.open(pg_url) as store:
         assert store.backend.pool.get_max_size() == 10
+
+
+async def test_merged_question_ids_move_on_postgres_too(pg_url: str) -> None:
+    """Aliases on PostgreSQL: grades and posts rewritten, seen counts added up (two old ids of one user into one
+    kept id), the most recently reviewed card kept; a second run changes nothing."""
+    from bot.store.aliases import apply_aliases
+
+    t = "2026-11-20T08:00:00.000000Z"
+    async with Store.open(pg_url) as store:
+        async with store.write() as db:
+            cur = await db.execute(
+                "INSERT INTO posts (platform, team_id, channel_id, kind, question_id, local_date, status, created_at) "
+                "VALUES ('test', 'T1', 'C1', 'qotd', 'old-a', '2026-11-20', 'posted', ?) RETURNING id", (t,))
+            post_id = (await cur.fetchone())[0]
+            await db.execute(
+                "INSERT INTO grades (post_id, platform, user_id, team_id, question_id, topic, grade, points, "
+                "graded_at, local_date, week_key, month_key) VALUES (?, 'test', 'erin', 'T1', 'old-a', 'sql', "
+                "'good', 1.0, ?, '2026-11-20', 'w:2026-11-16', 'm:2026-11')", (post_id, t))
+            await db.executemany(
+                "INSERT INTO user_seen (platform, user_id, question_id, times, last_at) VALUES ('test', ?, ?, ?, ?)",
+                [("carol", "old-a", 1, "2026-11-19"), ("carol", "old-b", 2, "2026-11-21"),
+                 ("carol", "kept", 1, "2026-11-18")])
+            await db.executemany(
+                "INSERT INTO review_cards (platform, user_id, question_id, card, due) VALUES ('test', ?, ?, ?, ?)",
+                [("bob", "kept", '{"last_review": "2026-11-01"}', "2026-12-01"),
+                 ("bob", "old-a", '{"last_review": "2026-11-10"}', "2026-11-20")])
+        counts = await apply_aliases(store, {"old-a": "kept", "old-b": "kept"})
+        assert counts["grades"] == 1 and counts["posts"] == 1 and counts["review_cards"] == 1
+        assert await apply_aliases(store, {"old-a": "kept", "old-b": "kept"}) == dict.fromkeys(counts, 0)
+    assert query(pg_url, "SELECT question_id FROM grades") == [("kept",)]
+    assert query(pg_url, "SELECT question_id FROM posts") == [("kept",)]
+    assert query(pg_url, "SELECT question_id, times, last_at FROM user_seen WHERE user_id = 'carol'") == [
+        ("kept", 4, "2026-11-21")]
+    assert query(pg_url, "SELECT question_id, due FROM review_cards WHERE user_id = 'bob'") == [("kept", "2026-11-20")]
+
+
+async def test_the_heroku_scheme_and_sslmode_in_the_url_are_honoured(pg_url: str) -> None:
+    heroku = pg_url.replace("postgresql://", "postgres://", 1)
+    async with Store.open(heroku + "?sslmode=disable") as store:
+        assert (await store.fetchone("SELECT 1"))[0] == 1
+    # The test server has no TLS: sslmode=require must refuse it rather than fall back to plain text.
+    with pytest.raises(DatabaseConnectError) as caught:
+        async with Store.open(pg_url + "?sslmode=require"):
+            pass
+    password = pg_url.split(":")[2].split("@")[0]
+    assert password not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_without_a_server_postgres_tests_skip_with_the_reason_but_fail_under_ci(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import conftest
+
+    def unavailable() -> pg.PgServer:
+        raise pg.PostgresUnavailable("no PostgreSQL: set BOT_TEST_POSTGRES_URL or install the server binaries")
+
+    monkeypatch.setattr(pg, "server", unavailable)
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="BOT_TEST_POSTGRES_URL"):
+        conftest.postgres_server()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but PostgreSQL is unavailable"):
+        conftest.postgres_server()

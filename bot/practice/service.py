@@ -53,8 +53,18 @@ def streak_line(streak: StreakState) -> str:
     return line
 
 
+# Users whose served counts are kept in memory (validated against the database at every draw).
+SERVED_CACHE_USERS = 20_000
+
+
 class PracticeService:
-    """Draws, reveals and grades."""
+    """Draws, reveals and grades.
+
+    A user's served counts are cached, and every draw checks the one count it relies on against the database
+    (a primary-key read): counts only grow, so if the chosen question's stored count equals the cached one it
+    is truly among the least served, whatever other processes served meanwhile; if not, the counts are read
+    again and the choice made again.
+    """
 
     def __init__(self, *, store: Store, bank: Bank, clock: Clock, writer: GradeWriter, rng: random.Random) -> None:
         self.store = store
@@ -62,11 +72,36 @@ class PracticeService:
         self.clock = clock
         self.writer = writer
         self.rng = rng
+        self._served: dict[tuple[str, str], dict[str, int]] = {}
 
-    async def _served_counts(self, platform: str, user_id: str) -> dict[str, int]:
-        # Read at every draw, not cached: another process (a second replica, the other platform's process)
-        # may have served this user since. One primary-key range read.
-        return await self.store.served_counts(platform, user_id)
+    def forget_served(self) -> None:
+        """Drop the cached counts (after question ids were merged and their rows moved)."""
+        self._served.clear()
+
+    async def _served_counts(self, platform: str, user_id: str, *, fresh: bool = False) -> dict[str, int]:
+        key = (platform, user_id)
+        if fresh or key not in self._served:
+            if len(self._served) >= SERVED_CACHE_USERS:
+                self._served.clear()
+            self._served[key] = await self.store.served_counts(platform, user_id)
+        return self._served[key]
+
+    async def _least_served(self, actor: Actor, candidates: list[str]) -> tuple[str, dict[str, int]]:
+        """A least-served candidate, checked against the database (another process may have served it)."""
+        served = await self._served_counts(actor.platform, actor.user_id)
+        for attempt in range(3):
+            question_id = least_served(candidates, served, self.rng)
+            assert question_id is not None
+            stored = await self.store.served_times(actor.platform, actor.user_id, question_id)
+            if stored == served.get(question_id, 0) or attempt == 2:
+                return question_id, served
+            served = await self._served_counts(actor.platform, actor.user_id, fresh=True)
+        raise AssertionError("unreachable")
+
+    def _count_served(self, platform: str, user_id: str, question_id: str) -> None:
+        served = self._served.get((platform, user_id))
+        if served is not None:
+            served[question_id] = served.get(question_id, 0) + 1
 
     async def draw(self, actor: Actor, place: Place, args: QuizArgs) -> list[Reply]:
         """A private question matching the filter, unseen by this user until the filter's pool is used up."""
@@ -82,9 +117,7 @@ class PracticeService:
             wanted = " + ".join([*(args.topics or ["any topic"]), args.difficulty or "any difficulty"])
             return [error(f"There are no questions for {wanted} yet. Try another difficulty, or `/topics` to see "
                           "what the bank holds.")]
-        served = await self._served_counts(actor.platform, actor.user_id)
-        question_id = least_served(candidates, served, self.rng)
-        assert question_id is not None
+        question_id, served = await self._least_served(actor, candidates)
         times = served.get(question_id, 0)
         if times > 0 and all(served.get(c, 0) == times for c in candidates):
             notes.append(Reply(text="You have seen every question in this selection — starting a new round."))
@@ -98,6 +131,7 @@ class PracticeService:
 
     async def _serve(self, actor: Actor, place: Place, question_id: str, heading: str | None = None) -> Reply:
         post_id = await self.store.create_quiz_post(place, actor.user_id, question_id, self.clock.now())
+        self._count_served(actor.platform, actor.user_id, question_id)
         question = self.bank.by_id[question_id]
         return Reply(card=QuestionCard(question, post_id, heading=heading), buttons=question_buttons(post_id))
 

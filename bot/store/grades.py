@@ -102,15 +102,18 @@ def score_writes(rows: Sequence[Any], changes: Sequence[ScoreChange]) -> list[tu
         (r[0], r[1], r[2], r[3]): (float(r[4]), int(r[5]), r[6]) for r in rows
     }
     before = dict(totals)
+    stamps: dict[Any, str] = {}  # one grade moves three totals (all, week, month) at the same moment
     for c in changes:
         key = (c.platform, c.team_id, c.period, c.user_id)
-        points, grades, achieved = totals.get(key, (0.0, 0, iso(c.at)))
-        if not c.first and key not in totals:
+        known = totals.get(key)
+        if known is None and not c.first:
             continue  # a regrade of a total that is gone: nothing to move
+        points, grades, achieved = known or (0.0, 0, "")
         # A first grade dates the total only when it earns points (ties go to who got there first); a regrade
         # always does.
-        stamp = iso(c.at) if (c.points > 0 or not c.first or key not in totals) else achieved
-        totals[key] = (float(points + c.points), grades + (1 if c.first else 0), stamp)
+        if c.points > 0 or not c.first or known is None:
+            achieved = stamps.get(c.at) or stamps.setdefault(c.at, iso(c.at))
+        totals[key] = (float(points + c.points), grades + (1 if c.first else 0), achieved)
     levels: dict[tuple[str, str, str, float], int] = {}
     for key, (points, _, _) in totals.items():
         old = before.get(key)

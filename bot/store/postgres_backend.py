@@ -6,6 +6,7 @@ PostgreSQL's row locks and conditional statements keep concurrent writers correc
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -28,6 +29,7 @@ from bot.store.migrations import Migration, load_migrations, pending
 log = logging.getLogger(__name__)
 DEFAULT_POOL_SIZE = 10
 CONNECT_TIMEOUT_S = 5.0
+RECONNECT_PAUSE_S = 0.2
 # Any constant works, as long as every process uses the same one: it serialises schema upgrades.
 MIGRATION_LOCK = 7_310_442_118
 
@@ -232,13 +234,24 @@ class PostgresBackend:
         async with self._unavailable():
             return list(await self.pool.fetch(to_dollar(sql), *params))
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    async def insert_returning_id(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One INSERT committed on its own; the new row's id (RETURNING id)."""
         async with self._unavailable():
-            return await self.pool.fetchrow(to_dollar(sql), *params)
+            return int(await self.pool.fetchval(to_dollar(f"{sql} RETURNING id"), *params))
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """A read; tried once more on a fresh connection when the first one was cut (a server restart)."""
+        query = to_dollar(sql)
+        try:
+            return list(await self.pool.fetch(query, *params))
+        except CONNECTION_ERRORS:
+            await asyncio.sleep(RECONNECT_PAUSE_S)
         async with self._unavailable():
-            return list(await self.pool.fetch(to_dollar(sql), *params))
+            return list(await self.pool.fetch(query, *params))
 
     async def health(self) -> str | None:
         try:

@@ -275,18 +275,25 @@ class Store:
         One statement, committed on its own (atomic with its trigger): a single trip to the database.
         """
         stamp = iso(now)
-        rows = await self.execute_alone(
+        return await self.backend.insert_returning_id(
             "INSERT INTO posts (platform, team_id, channel_id, kind, user_id, question_id, status, "
-            "created_at, posted_at) VALUES (?, ?, ?, 'quiz', ?, ?, 'posted', ?, ?) RETURNING id",
+            "created_at, posted_at) VALUES (?, ?, ?, 'quiz', ?, ?, 'posted', ?, ?)",
             (place.platform, place.team_id, place.channel_id, user_id, question_id, stamp, stamp),
         )
-        return int(rows[0][0])
 
     async def served_counts(self, platform: str, user_id: str) -> dict[str, int]:
         rows = await self.fetchall(
             "SELECT question_id, times FROM user_seen WHERE platform = ? AND user_id = ?", (platform, user_id)
         )
         return {r[0]: r[1] for r in rows}
+
+    async def served_times(self, platform: str, user_id: str, question_id: str) -> int:
+        """How often one question was served to the user (a primary-key read)."""
+        row = await self.fetchone(
+            "SELECT times FROM user_seen WHERE platform = ? AND user_id = ? AND question_id = ?",
+            (platform, user_id, question_id),
+        )
+        return int(row[0]) if row is not None else 0
 
     async def get_post(self, post_id: int) -> PostRow | None:
         return _post(await self.fetchone(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)))
