@@ -25,8 +25,10 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-BENCHES = ("core_bench", "startup_memory", "discord_interactions", "slack_roundtrip", "fanout", "charts_bench")
-QUICK_OPTIONS: dict[str, dict[str, Any]] = {"core_bench": {"quick": True}, "fanout": {"channels": 200}}
+BENCHES = ("core_bench", "startup_memory", "discord_interactions", "slack_roundtrip", "fanout", "charts_bench",
+           "pg_bench", "fanout_bench")  # the last two on PostgreSQL (BOT_TEST_POSTGRES_URL or a throwaway cluster)
+QUICK_OPTIONS: dict[str, dict[str, Any]] = {"core_bench": {"quick": True}, "fanout": {"channels": 200},
+                                           "pg_bench": {"quick": True}, "fanout_bench": {"channels": 200}}
 TIME_LIMIT = 1200.0  # seconds per bench; a bench still running then is stopped and reported as such
 ACK_AIM = "p99 < 100 ms"
 FAILED = "bench did not finish"

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from bot.bank.loader import BankError, lint_paths
 from bot.bank.model import DIFFICULTIES, TOPICS, compute_stats
 from bot.config import ConfigError, Settings, discord_shards, platforms_configured
+from bot.dbtools.backup import backup_postgres
 from bot.log_redaction import protect_handlers
 from bot.resources import questions_dir
-from bot.store.backend import is_postgres_url, redacted
+from bot.store.backend import is_postgres_url, redacted, scrub
 from bot.store.db import backup_database, upgrade_database
 from bot.store.migrations import SchemaTooNewError
 
@@ -94,8 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     dsub.add_parser("upgrade", help="apply pending migrations", description="Apply pending schema migrations.")
     backup = dsub.add_parser("backup", help="copy the live database",
-                             description="Copy the database with SQLite's online backup API (safe while running).")
+                             description="SQLite: copy the database with the online backup API (safe while running). "
+                             "PostgreSQL: run pg_dump (custom format) when it is installed, else print the command.")
     backup.add_argument("path", type=Path, help="where to write the copy")
+    copy = dsub.add_parser("copy", help="copy every table from one database into another",
+                           description="Copy every table from SOURCE into TARGET (each a SQLite file path or a "
+                           "postgresql:// URL), e.g. from SQLite to PostgreSQL or back. Both are upgraded to the current "
+                           "schema first; the copy is one transaction on TARGET. Refuses a TARGET with rows unless "
+                           "--force. Prints the rows per table on both sides.")
+    copy.add_argument("source", help="the database to read (path or URL)")
+    copy.add_argument("target", help="the database to write (path or URL)")
+    copy.add_argument("--force", action="store_true", help="replace what TARGET holds (its rows are deleted first)")
     return parser
 
 
@@ -348,6 +358,29 @@ def _startup_error(group: BaseExceptionGroup) -> BaseException | None:
     return None
 
 
+def cmd_db_copy(source: str, target: str, *, force: bool) -> int:
+    """`db copy`: 0 copied (counts printed), 1 refused or the counts differ, 2 the copy failed."""
+    from bot.dbtools.copy import CopyError, copy_database
+
+    try:
+        report = asyncio.run(copy_database(source, target, force=force))
+    except (CopyError, SchemaTooNewError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # one clear line (no password), not a traceback: the target was rolled back
+        message = str(exc)
+        for url in (source, target):
+            message = scrub(message.replace(url, redacted(url)), url)
+        print(f"error: the copy failed and nothing was written to the target: {type(exc).__name__}: {message}",
+              file=sys.stderr)
+        return 2
+    print("\n".join(report.lines(source, target)))
+    if any(s != d for _, s, d in report.counts):
+        print("error: the row counts differ", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in (None, "run"):
@@ -368,6 +401,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.questions_command == "similar":
             return cmd_similar(args.paths, args.threshold, args.loose, args.unreviewed)
         return cmd_stats(args.paths)
+    if args.db_command == "copy":
+        return cmd_db_copy(args.source, args.target, force=args.force)
     return cmd_db(args)
 
 
@@ -385,9 +420,9 @@ def cmd_db(args: argparse.Namespace) -> int:
             print(f"{shown}: schema version {before} -> {after}" if after != before
                   else f"{shown}: already at schema version {after}")
         elif is_postgres_url(settings.database):
-            print("error: `db backup` copies SQLite files; for PostgreSQL use pg_dump "
-                  f"(e.g. pg_dump --format=custom --file={args.path} \"$DATABASE_URL\")", file=sys.stderr)
-            return 2
+            result = backup_postgres(str(settings.database), args.path)
+            print(result.message, file=sys.stdout if result.ok else sys.stderr)
+            return 0 if result.ok else 1
         else:
             upgrade_database(settings.database)
             backup_database(settings.database, args.path)

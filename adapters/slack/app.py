@@ -16,7 +16,7 @@ from adapters.slack.common import PLATFORM
 from adapters.slack.deadline import ACK_BUDGET, MAX_IN_FLIGHT, Deadline
 from adapters.slack.deps import Deps
 from adapters.slack.form_body import form_body_middleware
-from adapters.slack.oauth import TeamClients, oauth_settings, open_installation_store
+from adapters.slack.oauth import TeamClients, oauth_settings, oauth_stores
 from adapters.slack.outbound import POST_INTERVAL, ChannelPacer, SlackOutbound
 from adapters.slack.redact import install_redaction
 from adapters.slack.settings import SlackSettings
@@ -81,8 +81,8 @@ def create_app(
     oauth = None
     store = None
     if settings.mode == "oauth":
-        store = open_installation_store(settings)
-        oauth = oauth_settings(settings, store, client)
+        store, states = oauth_stores(settings, core.store)
+        oauth = oauth_settings(settings, store, client, states)
     app = AsyncApp(
         name="ml-interview-bot",
         client=client,

@@ -1,4 +1,8 @@
-"""Many workspaces: OAuth install flow settings, installations in SQLite, and a bot token per team."""
+"""Many workspaces: OAuth install flow settings, where installations live, and a bot token per team.
+
+Installations and install states live in the bot's own database (SQLite or PostgreSQL, see oauth_store.py).
+Only when SLACK_INSTALLATION_DB is set do they stay in that separate slack_sdk SQLite file, as before.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,16 @@ from pathlib import Path
 
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.oauth_store import StoreInstallationStore, StoreOAuthStateStore
 from adapters.slack.settings import SlackSettings, StartupError
 from bot.qotd.ports import PlaceUnavailableError
+from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +59,7 @@ class InstallationStore(SQLite3InstallationStore):
 
 
 def open_installation_store(settings: SlackSettings) -> InstallationStore:
-    """The SQLite installation store (tables created now, so a bad path fails at start-up, not on install)."""
+    """The legacy SQLite file store (tables created now, so a bad path fails at start-up, not on install)."""
     assert settings.installation_db is not None and settings.client_id is not None
     path = Path(settings.installation_db)
     try:
@@ -80,9 +88,26 @@ def private_file(path: Path) -> None:
             os.chmod(candidate, DB_MODE)
 
 
-def oauth_settings(settings: SlackSettings, store: InstallationStore, client: AsyncWebClient) -> AsyncOAuthSettings:
-    """Install at /slack/install, callback at /slack/oauth_redirect, states kept in the same SQLite file."""
+def oauth_stores(settings: SlackSettings, store: Store) -> tuple[AsyncInstallationStore, AsyncOAuthStateStore]:
+    """Installation and state stores: the bot's database, or the SLACK_INSTALLATION_DB file when that is set."""
+    assert settings.client_id is not None
+    if settings.legacy_installation_db:
+        legacy = open_installation_store(settings)
+        return legacy, SQLite3OAuthStateStore(database=str(legacy.database),
+                                              expiration_seconds=STATE_EXPIRATION_SECONDS)
+    # An older version kept installations next to the bot's database: they move in on first use.
+    return (StoreInstallationStore(store, client_id=settings.client_id, import_from=settings.installation_db),
+            StoreOAuthStateStore(store, expiration_seconds=STATE_EXPIRATION_SECONDS))
+
+
+def oauth_settings(settings: SlackSettings, store: AsyncInstallationStore, client: AsyncWebClient,
+                   state_store: AsyncOAuthStateStore | None = None) -> AsyncOAuthSettings:
+    """Install at /slack/install, callback at /slack/oauth_redirect (states in `state_store`, by default the
+    legacy store's SQLite file)."""
     assert settings.client_id is not None and settings.client_secret is not None
+    if state_store is None:
+        assert isinstance(store, SQLite3InstallationStore)
+        state_store = SQLite3OAuthStateStore(database=str(store.database), expiration_seconds=STATE_EXPIRATION_SECONDS)
     oauth = AsyncOAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,
@@ -91,9 +116,7 @@ def oauth_settings(settings: SlackSettings, store: InstallationStore, client: As
         redirect_uri=settings.redirect_uri,
         installation_store=store,
         installation_store_bot_only=True,
-        state_store=SQLite3OAuthStateStore(
-            database=str(store.database), expiration_seconds=STATE_EXPIRATION_SECONDS
-        ),
+        state_store=state_store,
         state_expiration_seconds=STATE_EXPIRATION_SECONDS,
     )
     # Bolt's default authorize runs auth.test on every request; caching it per token is safe because the
@@ -113,7 +136,7 @@ def oauth_settings(settings: SlackSettings, store: InstallationStore, client: As
 class TeamClients:
     """A Web API client per installed team, built from the installation's bot token."""
 
-    def __init__(self, store: InstallationStore, *, base_url: str, shared: AsyncWebClient) -> None:
+    def __init__(self, store: AsyncInstallationStore, *, base_url: str, shared: AsyncWebClient) -> None:
         self._store = store
         self._base_url = base_url
         self._shared = shared

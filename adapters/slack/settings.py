@@ -38,6 +38,8 @@ class SlackSettings:
     port: int = 3000
     installation_db: Path | None = None
     api_base_url: str | None = None
+    legacy_installation_db: bool = False
+    """SLACK_INSTALLATION_DB was set: keep installations in that slack_sdk SQLite file, not the bot's database."""
 
     def __repr__(self) -> str:
         return (
@@ -84,6 +86,7 @@ class SlackSettings:
                 port=port,
                 installation_db=_installation_db(get("SLACK_INSTALLATION_DB"), get("BOT_DATABASE")),
                 api_base_url=base_url,
+                legacy_installation_db=get("SLACK_INSTALLATION_DB") is not None,
             )
         if not bot_token:
             raise StartupError(f"No bot token: {_HOW_TO_CONFIGURE}")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiosqlite
@@ -20,10 +23,10 @@ CACHE_KIB = 65536
 
 
 def _apply_pragmas(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: another process may be switching to WAL
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def prepare_path(path: str | Path) -> Path:
@@ -50,12 +53,32 @@ def upgrade_database(path: str | Path) -> tuple[int, int]:
         from bot.store.postgres_backend import upgrade_postgres
 
         return asyncio.run(upgrade_postgres(str(path)))
-    conn = sqlite3.connect(prepare_path(path), isolation_level=None)
+    path = prepare_path(path)
+    with _migration_lock(path):
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            _apply_pragmas(conn)
+            return upgrade_sync(conn)
+        finally:
+            conn.close()
+
+
+@contextlib.contextmanager
+def _migration_lock(path: Path) -> Iterator[None]:
+    """One upgrade at a time per database file, across processes (PostgreSQL uses an advisory lock instead).
+
+    upgrade_sync reads the version before its transaction, so two processes starting on a new file would both
+    run 0001 without this.
+    """
+    if str(path) == ":memory:":
+        yield
+        return
+    fd = os.open(f"{path}.migrate-lock", os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        _apply_pragmas(conn)
-        return upgrade_sync(conn)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
-        conn.close()
+        os.close(fd)  # closing releases the lock
 
 
 async def open_database(path: str | Path) -> aiosqlite.Connection:

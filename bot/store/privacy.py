@@ -52,6 +52,8 @@ USER_TABLES: tuple[UserColumn, ...] = (
 
 NOT_USER_COLUMNS: frozenset[tuple[str, str]] = frozenset({
     ("posts", "attempt_by"),  # the process delivering a post, not a person
+    # The Slack installer's id beside the workspace's tokens: the install itself, removed on app_uninstalled.
+    ("slack_installations", "user_id"),
 })
 """Columns whose names look like a user's but are not (the schema test skips them)."""
 

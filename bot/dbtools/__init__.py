@@ -1,0 +1,1 @@
+"""Database tools for operators: copying every table between engines (`db copy`) and backups (`db backup`)."""
