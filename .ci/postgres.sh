@@ -30,8 +30,14 @@ if [ "$(id -u)" = 0 ]; then
 else
     PG_AS=()
 fi
-"${PG_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null \
-    || "${PG_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust --encoding=UTF8 >/dev/null
+# Password authentication over TCP, as a real deployment has it (the tests check a wrong password is refused).
+PG_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+echo "$PG_PASSWORD" > "$PG_DIR/pw"
+[ "$(id -u)" = 0 ] && chown postgres "$PG_DIR/pw"
+PG_INIT=(-D "$PG_DIR/data" -U postgres --pwfile="$PG_DIR/pw" --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8)
+"${PG_AS[@]}" "$PG_BIN/initdb" "${PG_INIT[@]}" --locale=C.UTF-8 >/dev/null \
+    || "${PG_AS[@]}" "$PG_BIN/initdb" "${PG_INIT[@]}" >/dev/null
+rm -f "$PG_DIR/pw"
 "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=on -c max_connections=300" start >/dev/null
 
@@ -41,6 +47,6 @@ stop_postgres() {
 }
 trap stop_postgres EXIT
 
-export BOT_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
+export BOT_TEST_POSTGRES_URL="postgresql://postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/postgres"
 export PATH="$PG_BIN:$PATH"  # pg_dump and pg_ctl for the tests that use them
 echo "ci: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
