@@ -79,10 +79,9 @@ def seed_posts(path: Path, teams: int, posts_per_team: int) -> dict[str, list[in
     return out
 
 
-async def grades_throughput(folder: Path, total: int = 20_000, users: int = 5_000, teams: int = 50) -> dict:
-    path = folder / "grades.sqlite3"
+def grade_requests(posts: dict[str, list[int]], total: int, users: int, teams: int) -> list[GradeRequest]:
+    """The grade workload every grade benchmark uses: `total` grades by `users` users over `teams`, shuffled."""
     per_user = total // users
-    posts = seed_posts(path, teams, per_user)
     rng = random.Random(1)
     requests = []
     for u in range(users):
@@ -96,6 +95,14 @@ async def grades_throughput(folder: Path, total: int = 20_000, users: int = 5_00
                 local_date=local_date(at, "Europe/Berlin"), week_key=week_key(at, "UTC"), month_key=month_key(at, "UTC"),
             ))
     rng.shuffle(requests)
+    return requests
+
+
+async def grades_throughput(folder: Path, total: int = 20_000, users: int = 5_000, teams: int = 50) -> dict:
+    path = folder / "grades.sqlite3"
+    per_user = total // users
+    posts = seed_posts(path, teams, per_user)
+    requests = grade_requests(posts, total, users, teams)
     async with Store.open(path) as store:
         writer = GradeWriter(store)
         async with writer:

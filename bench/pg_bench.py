@@ -35,12 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import asyncpg
 
 from bench.common import percentile
-from bench.core_bench import GRADES, NOW, synthetic_bank
-from bot.bank.model import TOPICS
+from bench.core_bench import GRADES, NOW, grade_requests, synthetic_bank
 from bot.clock import ManualClock, iso
 from bot.commands.args import QuizArgs
 from bot.domain.events import Actor, Place
-from bot.domain.periods import local_date, month_key, week_key
+from bot.domain.periods import month_key, week_key
 from bot.practice.grade_writer import GradeRequest, GradeWriter
 from bot.practice.points import points_for
 from bot.practice.service import PracticeService
@@ -103,24 +102,6 @@ async def seed_posts(url: str, teams: int, posts_per_team: int) -> dict[str, lis
     finally:
         await conn.close()
     return out
-
-
-def grade_requests(posts: dict[str, list[int]], total: int, users: int, teams: int) -> list[GradeRequest]:
-    per_user = total // users
-    rng = random.Random(1)
-    requests = []
-    for u in range(users):
-        team = f"T{u % teams}"
-        for k in range(per_user):
-            grade = rng.choice(GRADES)
-            at = NOW + timedelta(seconds=rng.randint(0, 3600))
-            requests.append(GradeRequest(
-                post_id=posts[team][k], platform="bench", team_id=team, user_id=f"U{u}", question_id=f"q{k}",
-                topic=TOPICS[k % len(TOPICS)], grade=grade, points=points_for("medium", grade), graded_at=at,
-                local_date=local_date(at, "Europe/Berlin"), week_key=week_key(at, "UTC"), month_key=month_key(at, "UTC"),
-            ))
-    rng.shuffle(requests)
-    return requests
 
 
 def grade_row(r: GradeRequest) -> tuple[Any, ...]:
