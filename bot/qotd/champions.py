@@ -16,7 +16,7 @@ from bot.commands.replies import Reply
 from bot.domain.events import Place
 from bot.domain.periods import zone
 from bot.qotd.failures import FailureLog
-from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError
+from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError, notify_admins_quietly
 from bot.store import champions as store_champions
 from bot.store.champions import ChampionSchedule
 from bot.store.store import Store
@@ -104,10 +104,4 @@ class ChampionService:
             log.warning("champion of %s moved in %s but the post failed: %s", period, place, exc)
 
     async def _notify(self, place: Place, text: str) -> None:
-        outbound = self.outbounds.get(place.platform)
-        if outbound is None:
-            return
-        try:
-            await outbound.notify_admins(place, text)
-        except Exception:
-            log.exception("could not notify the admins of %s", place)
+        await notify_admins_quietly(self.outbounds, place, text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from typing import Protocol
 
 from bot.commands.replies import Reply
@@ -54,3 +56,14 @@ class ServesSomeTeams(Protocol):
     """
 
     def serves(self, team_id: str) -> bool: ...
+
+
+async def notify_admins_quietly(outbounds: Mapping[str, Outbound], place: Place, text: str) -> None:
+    """Tell the place's admins, if its platform is connected; a failure is logged, never raised (it is advice)."""
+    outbound = outbounds.get(place.platform)
+    if outbound is None:
+        return
+    try:
+        await outbound.notify_admins(place, text)
+    except Exception:
+        logging.getLogger(__name__).exception("could not notify the admins of %s", place)

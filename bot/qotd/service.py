@@ -34,7 +34,7 @@ from bot.practice.progress import ProgressService
 from bot.practice.service import BankSource, streak_line
 from bot.practice.streaks import StreakState, as_of
 from bot.qotd.failures import FailureLog
-from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError
+from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError, notify_admins_quietly
 from bot.qotd.schedule import DEFAULT_GRACE, describe, latest_occurrence, next_fire
 from bot.store import answers as answer_store
 from bot.store import boards, claims
@@ -495,13 +495,7 @@ class QotdService:
         return True
 
     async def _notify(self, place: Place, text: str) -> None:
-        outbound = self.outbounds.get(place.platform)
-        if outbound is None:
-            return
-        try:
-            await outbound.notify_admins(place, text)
-        except Exception:
-            log.exception("could not notify the admins of %s", place)
+        await notify_admins_quietly(self.outbounds, place, text)
 
 
 def _where(place: Place) -> str:
