@@ -169,6 +169,13 @@ async def slack_transport_floor(fake: FakeSlack, body: dict[str, Any], channels:
     """Seconds for a bare AsyncWebClient to make the adapter's calls (chat.postMessage + reactions.add per channel,
     the same message) to `channels` fresh channels, FANOUT_CONCURRENCY in flight."""
     client = AsyncWebClient(token=slack_fake.BOT_TOKEN, base_url=fake.base_url)
+    started = time.perf_counter()
+    await floor_calls(client, body, range(channels))
+    return time.perf_counter() - started
+
+
+async def floor_calls(client: AsyncWebClient, body: dict[str, Any], channels: range) -> None:
+    """The adapter's calls for each fresh channel `CFLOOR<k>` (post, then 👀), FANOUT_CONCURRENCY in flight."""
     gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
 
     async def one(k: int) -> None:
@@ -177,9 +184,7 @@ async def slack_transport_floor(fake: FakeSlack, body: dict[str, Any], channels:
             response = await client.api_call("chat.postMessage", json={**body, "channel": channel})
             await client.reactions_add(channel=channel, name="eyes", timestamp=response["ts"])
 
-    started = time.perf_counter()
-    await asyncio.gather(*(one(k) for k in range(channels)))
-    return time.perf_counter() - started
+    await asyncio.gather(*(one(k) for k in channels))
 
 
 async def slack_half(folder: Path, channels: int) -> dict[str, Any]:

@@ -37,13 +37,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.app import close_app, open_session
 from adapters.slack.common import PLATFORM as SLACK
 from adapters.slack.runner import build_app
-from bench.fanout import BEFORE, DUE, SLACK_CHANNEL_LIMIT, TICK_TIMEOUT, add_schedules
+from bench.fanout import BEFORE, DUE, SLACK_CHANNEL_LIMIT, TICK_TIMEOUT, add_schedules, floor_calls
 from bench.pg_bench import fresh_database, postgres_server
 from bot.app import open_core
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.domain.events import Place
-from bot.qotd.service import FANOUT_CONCURRENCY
 from tests.fakes import slack_fake
 from tests.fakes.slack_fake import FakeSlack
 
@@ -57,20 +56,9 @@ async def bare_floor(fake: FakeSlack, body: dict[str, Any], channels: int, repli
     sessions = [open_session() for _ in range(replicas)]
     clients = [AsyncWebClient(token=slack_fake.BOT_TOKEN, base_url=fake.base_url, session=s) for s in sessions]
 
-    async def one_replica(n: int, client: AsyncWebClient) -> None:
-        gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
-
-        async def one(k: int) -> None:
-            async with gate:
-                channel = f"CFLOOR{k:05d}"
-                response = await client.api_call("chat.postMessage", json={**body, "channel": channel})
-                await client.reactions_add(channel=channel, name="eyes", timestamp=response["ts"])
-
-        await asyncio.gather(*(one(k) for k in range(n, channels, replicas)))
-
     started = time.perf_counter()
     try:
-        await asyncio.gather(*(one_replica(n, c) for n, c in enumerate(clients)))
+        await asyncio.gather(*(floor_calls(c, body, range(n, channels, replicas)) for n, c in enumerate(clients)))
         return time.perf_counter() - started
     finally:
         for session in sessions:
