@@ -96,6 +96,20 @@ def query(path: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[tupl
         conn.close()
 
 
+def execute(path: Path | str, *statements: str) -> None:
+    """Run statements that change the test's database (either engine), committed, e.g. to stage a crash."""
+    if is_postgres_url(path):
+        pg.execute(str(path), *statements)
+        return
+    conn = sqlite3.connect(path)
+    try:
+        for sql in statements:
+            conn.execute(sql)
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def scalar(path: Path | str, sql: str, params: tuple[Any, ...] = ()) -> Any:
     rows = query(path, sql, params)
     return rows[0][0] if rows else None

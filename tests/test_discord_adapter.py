@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from adapters.discord.runner import StartupError, configure_endpoints, serve
 from bot.app import open_core
 from bot.clock import ManualClock
+from tests.conftest import execute, query
 from tests.fakes.discord_fake import (
     ADMIN_ID,
     APP_ID,
@@ -78,11 +78,6 @@ def bank(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "bot.sqlite3"
-
-
-@pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(MONDAY_0700_UTC)
 
@@ -118,8 +113,7 @@ def _restore_endpoints() -> Any:
 
 
 def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        return conn.execute(sql, params).fetchall()
+    return query(db_path, sql, params)  # SQLite or PostgreSQL, as the db_path fixture gives
 
 
 # ----- helpers ----------------------------------------------------------------------------------------------
@@ -635,11 +629,7 @@ async def test_pending_post_found_after_a_crash_is_not_posted_again(
     await setup_qotd(fake)
     post = await first_qotd_post(core, clock, fake)
     # Simulate a crash between Discord accepting the post and the core recording it.
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        conn.execute(
-            "UPDATE posts SET status = 'pending', message_id = NULL, thread_id = NULL WHERE kind = 'qotd'"
-        )
-        conn.commit()
+    execute(db_path, "UPDATE posts SET status = 'pending', message_id = NULL, thread_id = NULL WHERE kind = 'qotd'")
     clock.advance(timedelta(minutes=1))
     await core.tick()
     assert fake.channel_messages(QOTD_ID) == [post]

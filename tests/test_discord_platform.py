@@ -41,7 +41,6 @@ from tests.test_discord_adapter import (  # noqa: F401
     click_and_wait,
     clock,
     core,
-    db_path,
     fake,
     first_qotd_post,
     quiz_card,
