@@ -245,7 +245,7 @@ async def test_two_cores_start_one_new_round_and_tell_the_admins_once(db_path: P
     assert len(first.qotd_posts()) + len(second.qotd_posts()) == 4
     assert len(first.admin_notices) + len(second.admin_notices) == 1
     assert scalar(db_path, "SELECT cycle FROM schedules") == 1
-    assert query(db_path, "SELECT cycle, COUNT(DISTINCT question_id) FROM posts GROUP BY cycle") == [(0, 2), (1, 2)]
+    assert query(db_path, "SELECT cycle, COUNT(DISTINCT question_id) FROM posts GROUP BY cycle ORDER BY cycle") == [(0, 2), (1, 2)]
 
 
 async def test_qotd_now_racing_the_tick_posts_once(db_path: Path, clock: ManualClock) -> None:
@@ -304,7 +304,7 @@ async def test_the_pool_is_used_up_before_a_repeat_and_the_admins_are_told(
     second_round = [p.reply.card.question.id for p in outbound.qotd_posts()][3:]  # type: ignore[union-attr]
     assert sorted(second_round) == sorted(first_round)
     assert len(outbound.admin_notices) == 1
-    assert query(db_path, "SELECT cycle, COUNT(*) FROM posts GROUP BY cycle") == [(0, 3), (1, 3)]
+    assert query(db_path, "SELECT cycle, COUNT(*) FROM posts GROUP BY cycle ORDER BY cycle") == [(0, 3), (1, 3)]
 
 
 # --- reveal -----------------------------------------------------------------------------------------
