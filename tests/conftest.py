@@ -213,9 +213,7 @@ ENGINES = ("sqlite", "postgres")
 # test_console: the console playground keeps its channel log beside the SQLite file.
 SQLITE_ONLY_MODULES = frozenset({"test_durability", "test_crash_restart", "test_console"})
 # Single tests elsewhere that open the SQLite file with sqlite3 themselves.
-SQLITE_ONLY_TESTS = frozenset({
-    "test_tick_isolation::test_a_database_error_in_one_item_does_not_stop_the_rest",
-})
+SQLITE_ONLY_TESTS: frozenset[str] = frozenset()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from bot.qotd.scheduler import run_tick, start_scheduler
 from tests.conftest import (
     RecordingOutbound,
     card_post_id,
+    execute,
     make_actor,
     make_place,
     open_test_core,
@@ -217,19 +217,12 @@ async def test_when_find_posted_fails_the_post_is_never_made_blindly_and_given_u
 
 async def test_a_database_error_in_one_item_does_not_stop_the_rest(flaky_core: Core, clock: ManualClock,
                                                                    flaky: FlakyOutbound, db_path: Path) -> None:
-    """The weekly-board claim fails in SQLite itself (its table is gone): the reminder still goes out."""
-    conn = sqlite3.connect(db_path)
-    try:
-        schema = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'weekly_posts'").fetchone()[0]
-        conn.execute("DROP TABLE weekly_posts")
-        conn.commit()
-        clock.set(MONDAY_9)
-        await flaky_core.tick()
-        assert delivered(flaky) == {"post": 1, "find": 1, "reveal": 1, "board": 0, "remind": 1}
-        conn.execute(schema)
-        conn.commit()
-    finally:
-        conn.close()
+    """The weekly-board claim fails in the database itself (its table is gone): the reminder still goes out."""
+    execute(db_path, "ALTER TABLE weekly_posts RENAME TO weekly_posts_away")
+    clock.set(MONDAY_9)
+    await flaky_core.tick()
+    assert delivered(flaky) == {"post": 1, "find": 1, "reveal": 1, "board": 0, "remind": 1}
+    execute(db_path, "ALTER TABLE weekly_posts_away RENAME TO weekly_posts")
     clock.set(MONDAY_9 + timedelta(minutes=1))
     await flaky_core.tick()
     assert delivered(flaky) == dict.fromkeys(KINDS, 1)
