@@ -130,3 +130,31 @@ async def test_champion_off_and_without_a_schedule(db_path: Path, core: Core) ->
     assert (await run(core, ADMIN, "qotd setup 09:00 Europe/Berlin champion=R1"))[-1].is_error  # no port here
     assert "turned off" in texts(await run(core, ADMIN, "qotd setup champion=off"))
     assert scalar(db_path, "SELECT champion FROM schedules") is None
+
+
+class ShardOutbound(ChampionOutbound):
+    """A champion outbound of a process that runs only some Discord shards: it serves the teams it is given."""
+
+    def __init__(self, teams: set[str]) -> None:
+        super().__init__()
+        self.teams = teams
+
+    def serves(self, team_id: str) -> bool:
+        return team_id in self.teams
+
+
+async def test_only_the_process_serving_the_team_moves_its_champion(db_path: Path, clock: ManualClock) -> None:
+    """Two processes on one database, each running other shards: the one without the team's guild neither claims the
+    month nor tries the move (which would fail there and keep the month claimed); the one with it moves it once."""
+    elsewhere, here = ShardOutbound({"T9"}), ShardOutbound({"T1"})
+    async with open_test_core(db_path, clock, seed=1) as other, open_test_core(db_path, clock, seed=2) as core:
+        other.register_outbound(elsewhere)
+        core.register_outbound(here)
+        await _month_of_practice(core, clock)
+        clock.set(FIRST_OF_DECEMBER)
+        await other.tick()
+        assert elsewhere.moves == [] and scalar(db_path, "SELECT COUNT(*) FROM champion_awards") == 0
+        await core.tick()
+        await other.tick()
+    assert here.moves == [(Place("test", "T1", "C1"), "R42", None, "bob")] and elsewhere.moves == []
+    assert query(db_path, "SELECT month_key, user_id FROM champion_awards") == [("m:2026-11", "bob")]

@@ -16,7 +16,13 @@ from bot.commands.replies import Reply
 from bot.domain.events import Place
 from bot.domain.periods import zone
 from bot.qotd.failures import FailureLog
-from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError, notify_admins_quietly
+from bot.qotd.ports import (
+    Outbound,
+    PlaceUnavailableError,
+    TransientPostError,
+    notify_admins_quietly,
+    serving_outbound,
+)
 from bot.store import champions as store_champions
 from bot.store.champions import ChampionSchedule
 from bot.store.store import Store
@@ -47,8 +53,10 @@ class ChampionService:
         self.outbounds = outbounds
         self.failures = FailureLog(log)
 
-    def _port(self, platform: str) -> ChampionPort | None:
-        outbound = self.outbounds.get(platform)
+    def _port(self, platform: str, team_id: str | None = None) -> ChampionPort | None:
+        """The platform's champion mover; with a team, only when this process serves it (Discord shards)."""
+        outbound = self.outbounds.get(platform) if team_id is None else \
+            serving_outbound(self.outbounds, platform, team_id)
         return outbound if isinstance(outbound, ChampionPort) else None
 
     async def problem(self, place: Place, champion: str) -> str | None:
@@ -62,7 +70,8 @@ class ChampionService:
         """On the first local day of a month, move each channel's champion role (once)."""
         for schedule in await store_champions.champion_schedules(self.store):
             local = now.astimezone(zone(schedule.timezone)).date()
-            if local.day != 1 or self._port(schedule.place.platform) is None:
+            # Another process may serve this team (its Discord shard): it claims and moves the role there.
+            if local.day != 1 or self._port(schedule.place.platform, schedule.place.team_id) is None:
                 continue
             month = previous_month(local)
             key = ("champion", schedule.place, month)
@@ -76,7 +85,7 @@ class ChampionService:
 
     async def _award(self, schedule: ChampionSchedule, month: date, now: datetime) -> None:
         place, period = schedule.place, f"m:{month:%Y-%m}"
-        port = self._port(place.platform)
+        port = self._port(place.platform, place.team_id)
         outbound = self.outbounds.get(place.platform)
         if port is None or outbound is None or not await store_champions.claim_month(self.store, place, period, now):
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from bot.commands.replies import Reply
@@ -52,10 +52,21 @@ class ServesSomeTeams(Protocol):
     """An Outbound that serves only some teams of its platform (a Discord process running some of the shards).
 
     The tick leaves every other team's posts, reveals, boards and reminders (and their claims) to the process that
-    serves it. An Outbound without `serves` serves every team of its platform (QotdService.serving).
+    serves it. An Outbound without `serves` serves every team of its platform (`serving_outbound`).
     """
 
     def serves(self, team_id: str) -> bool: ...
+
+
+def serving_outbound(outbounds: Mapping[str, Outbound], platform: str, team_id: str) -> Outbound | None:
+    """The Outbound that sends to this team from this process, or None when another process serves it."""
+    outbound = outbounds.get(platform)
+    if outbound is None:
+        return None
+    # getattr, not isinstance on a runtime-checkable Protocol: this runs for every due item of every tick, and that
+    # isinstance costs several times more.
+    serves: Callable[[str], bool] | None = getattr(outbound, "serves", None)
+    return outbound if serves is None or serves(team_id) else None
 
 
 async def notify_admins_quietly(outbounds: Mapping[str, Outbound], place: Place, text: str) -> None:

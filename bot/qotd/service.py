@@ -16,7 +16,6 @@ import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -34,7 +33,13 @@ from bot.practice.progress import ProgressService
 from bot.practice.service import BankSource, streak_line
 from bot.practice.streaks import StreakState, as_of
 from bot.qotd.failures import FailureLog
-from bot.qotd.ports import Outbound, PlaceUnavailableError, TransientPostError, notify_admins_quietly
+from bot.qotd.ports import (
+    Outbound,
+    PlaceUnavailableError,
+    TransientPostError,
+    notify_admins_quietly,
+    serving_outbound,
+)
 from bot.qotd.schedule import DEFAULT_GRACE, describe, latest_occurrence, next_fire
 from bot.store import answers as answer_store
 from bot.store import boards, claims
@@ -165,13 +170,7 @@ class QotdService:
 
     def serving(self, platform: str, team_id: str) -> Outbound | None:
         """The Outbound that posts to this team from this process, or None when another process serves it."""
-        outbound = self.outbounds.get(platform)
-        if outbound is None:
-            return None
-        # An Outbound may serve only some teams (ServesSomeTeams). getattr, not isinstance on the runtime-checkable
-        # Protocol: this runs for every due item of every tick, and that isinstance costs several times more.
-        serves: Callable[[str], bool] | None = getattr(outbound, "serves", None)
-        return outbound if serves is None or serves(team_id) else None
+        return serving_outbound(self.outbounds, platform, team_id)
 
     async def tick(self) -> None:
         """Settle pending posts, post what is due, reveal answers, send weekly boards and reminders.
