@@ -17,7 +17,7 @@ from bot.practice.answer_grading import (
     grade_from_share,
 )
 from bot.practice.answer_grading.feedback import AnswerTooLong
-from bot.practice.answer_grading.text import tokens
+from bot.practice.answer_grading.text import clause_tokens, sentences, tokens
 
 G = BuiltinGrader()
 
@@ -38,6 +38,16 @@ def verdicts(fb: Feedback) -> list[str]:
 ])
 def test_synonyms_abbreviations_and_formulas_normalise_alike(a: str, b: str) -> None:
     assert tokens(a) == tokens(b)
+
+
+@pytest.mark.parametrize("answer", [
+    "Dropout does not scale the weights at test time. It zeroes units while training; L2 shrinks them.",
+    "Weight decay (ridge) adds a squared penalty, but L1 — lasso — drives some weights to zero!\nLR = 1e-3.",
+    "Use BN after the conv, while the ReLU follows: y = max(0, x). No, it isn't a regularizer, whereas dropout is.",
+])
+def test_an_answer_normalised_once_splits_into_the_same_clause_tokens(answer: str) -> None:
+    """The grader normalises the whole answer once, then splits it: the same tokens as clause by clause."""
+    assert clause_tokens(answer) == [toks for toks in (tokens(s) for s in sentences(answer)) if toks]
 
 
 def test_synonym_covers_key_point() -> None:

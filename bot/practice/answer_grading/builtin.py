@@ -18,7 +18,7 @@ from bot.practice.answer_grading.feedback import (
     check_answer_text,
     grade_from_share,
 )
-from bot.practice.answer_grading.text import SYNONYM_GROUPS, sentences, tokens
+from bot.practice.answer_grading.text import SYNONYM_GROUPS, clause_tokens, fixed_tokens
 
 COVERED_AT = 0.6
 PARTLY_AT = 0.34
@@ -76,11 +76,11 @@ class BuiltinGrader:
     def grade_sync(self, question: Question, answer_text: str) -> Feedback:
         """Grade without awaiting (the work is CPU-only and takes a few milliseconds)."""
         text = check_answer_text(answer_text)
-        answer_toks = tokens(text)
-        answer_set = set(answer_toks)
+        # The answer is normalised once and tokenized per clause; its words are those of its clauses.
+        clauses = clause_tokens(text)
+        answer_set = {tok for clause in clauses for tok in clause}
         answer_list = sorted(answer_set)
-        clauses = [tokens(s) for s in sentences(text)]
-        prompt_toks = frozenset(tokens(question.prompt))
+        prompt_toks = frozenset(fixed_tokens(question.prompt))
         points: list[PointVerdict] = []
         for i, kp in enumerate(question.key_points, start=1):
             points.append(self._judge(i, kp, answer_set, answer_list, clauses, prompt_toks))
@@ -107,7 +107,7 @@ class BuiltinGrader:
 
     def _judge(self, index: int, key_point: str, answer_set: set[str], answer_list: list[str],
                clauses: list[list[str]], prompt_toks: frozenset[str]) -> PointVerdict:
-        kp_toks = tokens(key_point)
+        kp_toks = list(fixed_tokens(key_point))
         content = list(dict.fromkeys(t for t in kp_toks if t != "not"))
         if not content:
             return PointVerdict(index, key_point, "missed", "nothing to match")

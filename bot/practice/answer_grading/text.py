@@ -125,20 +125,32 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+_FORMULA_CHARS = frozenset("/*+=^()<>")
+
+
+@lru_cache(maxsize=50000)
+def _token_of(word: str) -> str | None:
+    """One word's token: "not" for a negation, None for a stop word, formulas and canonical tokens as they are,
+    else its stem. Cached: answers and key points share most of their words."""
+    word = word.replace("'", "")
+    if word in _NEGATIONS:
+        return "not"
+    if word in STOPWORDS:
+        return None
+    if word in SYNONYM_GROUPS or not _FORMULA_CHARS.isdisjoint(word) or word[0].isdigit():
+        return word
+    return stem(word)
+
+
 def tokens(text: str) -> list[str]:
     """Normalised, stemmed tokens with the negation words kept (as "not") and stop words dropped."""
-    out: list[str] = []
-    for raw in _TOKEN.findall(normalize(text)):
-        word = raw.replace("'", "")
-        if word in _NEGATIONS:
-            out.append("not")
-        elif word in STOPWORDS:
-            continue
-        elif word in SYNONYM_GROUPS or any(c in word for c in "/*+=^()<>") or word[0].isdigit():
-            out.append(word)
-        else:
-            out.append(stem(word))
-    return out
+    return [tok for tok in map(_token_of, _TOKEN.findall(normalize(text))) if tok is not None]
+
+
+@lru_cache(maxsize=20000)
+def fixed_tokens(text: str) -> tuple[str, ...]:
+    """`tokens` of a text the bank fixes (a prompt, a key point), cached: every answer to it reuses them."""
+    return tuple(tokens(text))
 
 
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+|,\s+(?:but|while|whereas)\s+")
@@ -147,3 +159,13 @@ _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+|,\s+(?:but|while|whereas)\s+")
 def sentences(text: str) -> list[str]:
     """Split an answer into sentence-like clauses (negation is judged per clause)."""
     return [s for s in _SENTENCE.split(text) if s.strip()]
+
+
+def clause_tokens(text: str) -> list[list[str]]:
+    """`tokens` of each clause of an answer, normalising the whole text once (the answer is the costly part)."""
+    out = []
+    for clause in _SENTENCE.split(normalize(text)):
+        toks = [tok for tok in map(_token_of, _TOKEN.findall(clause)) if tok is not None]
+        if toks:
+            out.append(toks)
+    return out
