@@ -144,3 +144,12 @@ def test_negation_is_scoped_to_the_words_it_governs() -> None:
     assert verdicts(fb) == ["covered", "covered"]
     fb = G.grade_sync(point, "Validate on a random split.")
     assert fb.points[1].verdict == "missed"
+
+
+def test_the_why_names_the_key_points_terms_as_written_not_their_stems() -> None:
+    fb = G.grade_sync(q("Benefits: about half the activation memory on Tensor Core GPUs",
+                        "L2 regularization shrinks the weights"),
+                      "It saves activation memory. Weight decay is used as well.")
+    first, second = fb.points
+    assert "activation" in first.why and "memory" in first.why and "activ," not in first.why
+    assert "l2 regularization" in second.why

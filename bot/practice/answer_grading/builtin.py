@@ -18,7 +18,7 @@ from bot.practice.answer_grading.feedback import (
     check_answer_text,
     grade_from_share,
 )
-from bot.practice.answer_grading.text import SYNONYM_GROUPS, clause_tokens, fixed_tokens
+from bot.practice.answer_grading.text import SYNONYM_GROUPS, clause_tokens, fixed_tokens, surface_forms
 
 COVERED_AT = 0.6
 PARTLY_AT = 0.34
@@ -116,9 +116,10 @@ class BuiltinGrader:
         total_w = sum(_weight(t, prompt_toks) for t in content)
         score = sum(_weight(t, prompt_toks) for t in hits) / total_w
         verdict: Verdict = "covered" if score >= COVERED_AT else "partly" if score >= PARTLY_AT else "missed"
-        why = f"mentions {_few(hits)}" if hits else "none of its terms appear"
+        forms = surface_forms(key_point)
+        why = f"mentions {_few([forms.get(t, t) for t in hits])}" if hits else "none of its terms appear"
         if verdict != "missed" and clauses and self._contradicts(kp_toks, set(hits), clauses):
             return PointVerdict(index, key_point, "missed", "your answer says the opposite (negated)")
         if verdict == "partly":
-            why += f"; missing {_few(missing, 3)}"
+            why += f"; missing {_few([forms.get(t, t) for t in missing], 3)}"
         return PointVerdict(index, key_point, verdict, why)

@@ -156,6 +156,19 @@ def fixed_tokens(text: str) -> tuple[str, ...]:
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+|,\s+(?:but|while|whereas)\s+")
 
 
+@lru_cache(maxsize=20000)
+def surface_forms(text: str) -> dict[str, str]:
+    """Each token of a bank text -> the words it came from there ("activ" -> "activation", "l2reg" -> "weight
+    decay"), to name a key point's terms to the user as the point writes them. Read-only (it is cached)."""
+    lowered = unicodedata.normalize("NFKC", text).lower()
+    forms = {_PHRASE_CANON[m.group(0)]: m.group(0) for m in reversed(list(_PHRASE_FIRST.finditer(lowered)))}
+    for raw in _TOKEN.findall(normalize(text)):
+        tok = _token_of(raw)
+        if tok is not None:
+            forms.setdefault(tok, raw)
+    return forms
+
+
 def sentences(text: str) -> list[str]:
     """Split an answer into sentence-like clauses (negation is judged per clause)."""
     return [s for s in _SENTENCE.split(text) if s.strip()]
