@@ -45,6 +45,7 @@ from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 FANOUT_CONCURRENCY = 64
+CLAIM_CHUNK = FANOUT_CONCURRENCY // 2  # due schedules claimed per statement
 # How long a process that started delivering a post keeps it before another process may try (a crashed one
 # never finishes); the process itself retries its own at once.
 DELIVERY_LEASE = timedelta(minutes=5)
@@ -240,28 +241,57 @@ class QotdService:
         log.warning("gave up on post %s in %s: %s", post.id, post.place, why)
 
     async def _post_due(self, now: datetime) -> None:
-        # Only places this process serves (its platforms; on Discord, the guilds of its shards): another process
-        # serves the others from the same table, and must find their next run untouched.
-        due = [s for s in await schedule_store.due_schedules(self.store, now)
-               if self.serving(s.place.platform, s.place.team_id) is not None]
-        gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
+        """Claim due schedules a chunk at a time (one statement each) and post the ones won, FANOUT_CONCURRENCY at once.
 
-        async def one(schedule: Schedule) -> None:
-            key = ("schedule", schedule.place)
-            what = f"the question of the day in {_where(schedule.place)}"
-            async with gate:
+        Only places this process serves (its platforms; on Discord, the guilds of its shards) are claimed: another
+        process serves the others from the same table, and must find their next run untouched. A schedule another
+        process claimed costs this one nothing but its share of a claim statement.
+        """
+        runs = [r for r in await schedule_store.due_runs(self.store, now)
+                if self.serving(r.schedule.place.platform, r.schedule.place.team_id) is not None]
+        unclaimed = {r.schedule.place: (r, next_fire(r.schedule, now)) for r in runs}
+        won: list[schedule_store.ClaimedRun] = []
+        claim_lock = asyncio.Lock()
+        banks: dict[tuple[str, str], asyncio.Future[Bank]] = {}  # each team's bank, read once per tick
+
+        async def next_claimed() -> schedule_store.ClaimedRun | None:
+            while not won and unclaimed:
+                async with claim_lock:
+                    if won or not unclaimed:
+                        continue
+                    try:
+                        claimed = await schedule_store.claim_due(self.store, list(unclaimed.values()), CLAIM_CHUNK)
+                    except Exception as exc:
+                        unclaimed.clear()  # the next tick tries again: their next runs are untouched
+                        self.failures.failed(("claim",), "claiming due questions of the day", exc)
+                        break
+                    self.failures.succeeded(("claim",), "claiming due questions of the day")
+                    if len(claimed) < CLAIM_CHUNK:
+                        unclaimed.clear()  # every other one is claimed by another process (or was changed)
+                    for run in claimed:
+                        unclaimed.pop(run.schedule.place, None)
+                    won.extend(reversed(claimed))
+            return won.pop() if won else None
+
+        async def worker() -> None:
+            while (run := await next_claimed()) is not None:
+                key = ("schedule", run.schedule.place)
+                what = f"the question of the day in {_where(run.schedule.place)}"
                 try:
-                    await self._run_schedule(schedule, now)
+                    await self._run_claimed(run, now, banks)
                 except Exception as exc:
                     self.failures.failed(key, what, exc)
                 else:
                     self.failures.succeeded(key, what)
 
-        await asyncio.gather(*(one(s) for s in due))
+        await asyncio.gather(*(worker() for _ in range(min(FANOUT_CONCURRENCY, len(unclaimed)))))
 
-    async def _run_schedule(self, schedule: Schedule, now: datetime) -> None:
+    async def _run_claimed(self, run: schedule_store.ClaimedRun, now: datetime,
+                           banks: dict[tuple[str, str], asyncio.Future[Bank]]) -> None:
+        """Post a schedule this process claimed; if that fails before the post is recorded, give the claim back
+        so the next tick tries again (a recorded post is retried through the pending posts instead)."""
+        schedule = run.schedule
         occurrence = latest_occurrence(schedule, now)
-        await schedule_store.set_next_run(self.store, schedule.place, next_fire(schedule, now))
         if occurrence is None:
             return
         day, when = occurrence
@@ -271,36 +301,57 @@ class QotdService:
             log.warning("skipped the question of the day for %s on %s: %s late, beyond the %s grace window",
                         _where(schedule.place), day, now - when, self.grace)
             return
-        if await self.store.qotd_for_date(schedule.place, day):
-            return
-        await self._post_for(schedule, day, now)
+        place = schedule.place
+        team = (place.platform, place.team_id)
+        if team not in banks:  # the first of many workers at once reads it; the others wait for that read
+            banks[team] = asyncio.ensure_future(self.team_bank(*team))
+        try:
+            bank = await asyncio.shield(banks[team])
+            post, _ = await self._claim_post(schedule, day, now, bank, run.topic_mode, skip_if_posted=True)
+        except Exception:
+            try:
+                await schedule_store.release_claim(self.store, run)
+            except Exception as exc:
+                log.warning("could not give back the claim of %s for the next tick: %r", _where(place), exc)
+            raise
+        if post is not None:
+            await self._deliver(schedule, post, now, bank)
 
-    async def _pool(self, schedule: Schedule, used: set[str]) -> list[str]:
+    async def _pool(self, schedule: Schedule, used: set[str], bank: Bank, mode: str | None) -> list[str]:
         """The schedule's questions; with topics=weakest, those of the team's weakest topic not yet posted this round.
 
         The whole pool when the team has no cards yet (a new team) or the weakest topic's questions are all used.
         """
         place = schedule.place
-        bank = await self.team_bank(place.platform, place.team_id)
         pool = bank.ids(topics=schedule.topics or None, difficulty=schedule.difficulty)
-        if await progress_store.topic_mode(self.store, place.platform, place.team_id, place.channel_id) != \
-                progress_store.WEAKEST:
+        if mode != progress_store.WEAKEST:
             return pool
         weakest = await self.progress.weakest_topic(place.platform, place.team_id, schedule.topics or None)
         narrowed = bank.ids(topics=[weakest], difficulty=schedule.difficulty) if weakest else []
         return narrowed if set(narrowed) - used else pool
 
     async def _post_for(self, schedule: Schedule, day: date, now: datetime) -> str:
-        used = await self.store.used_in_cycle(schedule.place, schedule.cycle)
-        pool = await self._pool(schedule, used)
+        place = schedule.place
+        bank = await self.team_bank(place.platform, place.team_id)
+        mode = await progress_store.topic_mode(self.store, place.platform, place.team_id, place.channel_id)
+        post, outcome = await self._claim_post(schedule, day, now, bank, mode, skip_if_posted=False)
+        return outcome if post is None else await self._deliver(schedule, post, now, bank)
+
+    async def _claim_post(self, schedule: Schedule, day: date, now: datetime, bank: Bank, mode: str | None, *,
+                          skip_if_posted: bool) -> tuple[PostRow | None, str]:
+        """Draw the day's question and record the pending post: (its row, "") or (None, why not)."""
+        posted, used = await self.store.qotd_history(schedule.place, day, schedule.cycle)
+        if posted and skip_if_posted:
+            return None, "Today's question is already posted here."
+        pool = await self._pool(schedule, used, bank, mode)
         question_id, wrapped = fresh_in_cycle(pool, used, self.rng)
         if question_id is None:
-            return "No questions match this channel's topics and difficulty."
+            return None, "No questions match this channel's topics and difficulty."
         cycle = schedule.cycle + 1 if wrapped else schedule.cycle
-        post_id = await self.store.claim_qotd(schedule.place, day, question_id, cycle,
-                                              now + timedelta(minutes=schedule.reveal_minutes), now, self.instance)
-        if post_id is None:
-            return "Today's question is already posted here."
+        post = await self.store.claim_qotd(schedule.place, day, question_id, cycle,
+                                           now + timedelta(minutes=schedule.reveal_minutes), now, self.instance)
+        if post is None:
+            return None, "Today's question is already posted here."
         if wrapped:
             # Only after winning the day's post, and compare-and-set: one new round and one notice, however many
             # processes (or a /qotd now racing the tick) found the pool used up.
@@ -309,20 +360,18 @@ class QotdService:
                 await self._notify(schedule.place, f"Every one of the {len(pool)} questions in this channel's pool "
                                                    "has been posted; the question of the day starts over from the "
                                                    "full pool.")
-        post = await self.store.get_post(post_id)
-        assert post is not None
-        return await self._deliver(schedule, post, now)
+        return post, ""
 
-    async def _deliver(self, schedule: Schedule, post: PostRow, now: datetime) -> str:
+    async def _deliver(self, schedule: Schedule, post: PostRow, now: datetime, bank: Bank | None = None) -> str:
         self._inflight.add(post.id)
         try:
-            return await self._deliver_once(schedule, post, now)
+            return await self._deliver_once(schedule, post, now, bank)
         finally:
             self._inflight.discard(post.id)
 
-    async def _deliver_once(self, schedule: Schedule, post: PostRow, now: datetime) -> str:
+    async def _deliver_once(self, schedule: Schedule, post: PostRow, now: datetime, bank: Bank | None) -> str:
         outbound = self.outbounds.get(post.platform)
-        question = (await self.team_bank(post.platform, post.team_id)).get(post.question_id)
+        question = (bank or await self.team_bank(post.platform, post.team_id)).get(post.question_id)
         if outbound is None or question is None:
             await self.store.mark_post_status(post.id, "skipped")
             return "Could not post: no connection to this platform or the question is gone."

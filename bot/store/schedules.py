@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from bot.clock import iso, parse_iso
 from bot.domain.events import Place
 from bot.domain.schedule import Schedule
+from bot.store.sql import CLAIM_DUE, claim_due_params
 from bot.store.store import Store
 
 _COLUMNS = (
@@ -61,6 +63,69 @@ async def due_schedules(store: Store, now: datetime) -> list[Schedule]:
         (iso(now),),
     )
     return [_schedule(tuple(r)) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class DueRun:
+    """A due schedule as read, with its stored next run (the value a claim compares against)."""
+
+    schedule: Schedule
+    due: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedRun:
+    """A schedule this process won for this run: fresh from the claim, with the channel's topic mode."""
+
+    schedule: Schedule
+    due: str
+    next_run: str | None
+    topic_mode: str | None
+
+
+async def due_runs(store: Store, now: datetime) -> list[DueRun]:
+    """Like `due_schedules`, with each schedule's stored next run, for `claim_due`."""
+    rows = await store.fetchall(
+        f"SELECT {_COLUMNS}, next_run_utc FROM schedules WHERE paused = 0 AND next_run_utc IS NOT NULL "
+        "AND next_run_utc <= ? ORDER BY next_run_utc",
+        (iso(now),),
+    )
+    return [DueRun(_schedule(tuple(r)[:-1]), str(r[-1])) for r in rows]
+
+
+async def claim_due(store: Store, runs: list[tuple[DueRun, datetime | None]], limit: int) -> list[ClaimedRun]:
+    """Move up to `limit` of these runs to their next run (given with each), one statement: the ones we won.
+
+    Compare-and-set on the stored next run, so of several processes claiming the same schedules each run is won
+    by exactly one; on PostgreSQL rows another process is claiming right now are skipped (FOR UPDATE SKIP
+    LOCKED), so concurrent claims split the due rows instead of waiting on each other.
+    """
+    if not runs or limit <= 0:
+        return []
+    keys = [(r.schedule.place.platform, r.schedule.place.team_id, r.schedule.place.channel_id, r.due,
+             iso(n) if n else None) for r, n in runs]
+    sql = CLAIM_DUE[store.engine](_COLUMNS)
+    rows = await store.execute_alone(sql, claim_due_params(store.engine, keys, limit))
+    due = {(r.schedule.place.platform, r.schedule.place.team_id, r.schedule.place.channel_id): r.due
+           for r, _ in runs}
+    claimed = []
+    for row in rows:
+        values = tuple(row)
+        schedule = _schedule(values[:-2])
+        claimed.append(ClaimedRun(schedule, due[(schedule.place.platform, schedule.place.team_id,
+                                                 schedule.place.channel_id)], values[-2], values[-1]))
+    return claimed
+
+
+async def release_claim(store: Store, run: ClaimedRun) -> bool:
+    """Give a claimed run back (its next run as it was), so the next tick tries it again; False if it moved since."""
+    rows = await store.execute_alone(
+        "UPDATE schedules SET next_run_utc = ? WHERE platform = ? AND team_id = ? AND channel_id = ? "
+        "AND COALESCE(next_run_utc, '') = ? RETURNING 1",
+        (run.due, run.schedule.place.platform, run.schedule.place.team_id, run.schedule.place.channel_id,
+         run.next_run or ""),
+    )
+    return bool(rows)
 
 
 async def save_schedule(store: Store, s: Schedule, next_run: datetime | None, now: datetime) -> None:

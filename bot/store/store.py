@@ -341,23 +341,32 @@ class Store:
         )
         return {r[0] for r in rows}
 
+    async def qotd_history(self, place: Place, local_day: date, cycle: int) -> tuple[bool, set[str]]:
+        """(whether the channel has a post for `local_day`, the questions posted in `cycle`), in one read."""
+        rows = await self.fetchall(
+            "SELECT question_id, cycle, local_date FROM posts WHERE platform = ? AND team_id = ? AND channel_id = ? "
+            "AND kind = 'qotd' AND (cycle = ? OR local_date = ?)",
+            (place.platform, place.team_id, place.channel_id, cycle, local_day.isoformat()),
+        )
+        day = local_day.isoformat()
+        return any(r[2] == day for r in rows), {r[0] for r in rows if r[1] == cycle}
+
     async def claim_qotd(
         self, place: Place, local_day: date, question_id: str, cycle: int, reveal_at: datetime, now: datetime,
         owner: str | None = None,
-    ) -> int | None:
-        """Record the intent to post today's question (leased to `owner` for delivery); None if this channel
-        already has one for the date."""
-        async with self.write() as db:
-            cur = await db.execute(
-                "INSERT INTO posts (platform, team_id, channel_id, kind, question_id, local_date, "
-                "cycle, status, created_at, reveal_at, attempt_by, attempt_at) "
-                "VALUES (?, ?, ?, 'qotd', ?, ?, ?, 'pending', ?, ?, ?, ?) "
-                "ON CONFLICT (platform, team_id, channel_id, local_date) WHERE kind = 'qotd' DO NOTHING RETURNING id",
-                (place.platform, place.team_id, place.channel_id, question_id, local_day.isoformat(), cycle,
-                 iso(now), iso(reveal_at), owner, iso(now)),
-            )
-            row = await cur.fetchone()
-            return int(row[0]) if row is not None else None
+    ) -> PostRow | None:
+        """Record the intent to post today's question (leased to `owner` for delivery) and return its row; None if
+        this channel already has one for the date. One statement, committed on its own."""
+        rows = await self.execute_alone(
+            "INSERT INTO posts (platform, team_id, channel_id, kind, question_id, local_date, "
+            "cycle, status, created_at, reveal_at, attempt_by, attempt_at) "
+            "VALUES (?, ?, ?, 'qotd', ?, ?, ?, 'pending', ?, ?, ?, ?) "
+            "ON CONFLICT (platform, team_id, channel_id, local_date) WHERE kind = 'qotd' DO NOTHING "
+            f"RETURNING {_POST_COLUMNS}",
+            (place.platform, place.team_id, place.channel_id, question_id, local_day.isoformat(), cycle,
+             iso(now), iso(reveal_at), owner, iso(now)),
+        )
+        return PostRow(*rows[0]) if rows else None
 
     async def take_delivery(self, post_id: int, owner: str, now: datetime, stale_before: datetime) -> bool:
         """Lease a pending post for delivery: True if it was free, already ours, or its lease ran out."""
@@ -376,11 +385,11 @@ class Store:
         return [PostRow(*r) for r in rows]
 
     async def mark_posted(self, post_id: int, message_id: str, thread_id: str | None, now: datetime) -> None:
-        async with self.write() as db:
-            await db.execute(
-                "UPDATE posts SET status = 'posted', message_id = ?, thread_id = ?, posted_at = ? WHERE id = ?",
-                (message_id, thread_id, iso(now), post_id),
-            )
+        """Record the message of a delivered post (one statement, committed on its own)."""
+        await self.execute_alone(
+            "UPDATE posts SET status = 'posted', message_id = ?, thread_id = ?, posted_at = ? WHERE id = ?",
+            (message_id, thread_id, iso(now), post_id),
+        )
 
     async def mark_post_status(self, post_id: int, status: str) -> None:
         async with self.write() as db:
