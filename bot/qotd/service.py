@@ -41,11 +41,12 @@ from bot.store import boards, claims
 from bot.store import progress as progress_store
 from bot.store import schedules as schedule_store
 from bot.store.claims import ReminderCandidate
-from bot.store.store import Store
+from bot.store.store import QotdClaim, Store
 
 log = logging.getLogger(__name__)
 FANOUT_CONCURRENCY = 64
 CLAIM_CHUNK = FANOUT_CONCURRENCY // 2  # due schedules claimed per statement
+CLAIMERS = 2  # chunks claimed and prepared at once, so that the senders never wait for the next chunk
 # How long a process that started delivering a post keeps it before another process may try (a crashed one
 # never finishes); the process itself retries its own at once.
 DELIVERY_LEASE = timedelta(minutes=5)
@@ -53,6 +54,42 @@ DELIVERY_LEASE = timedelta(minutes=5)
 
 def dedupe_key(post_id: int) -> str:
     return f"qotd-{post_id}"
+
+
+class PostedWriter:
+    """Group commit of `mark_posted`: the posts delivered while one write is in flight go in the next one together.
+
+    In a fan-out, hundreds of posts finish within milliseconds of each other; one statement for each would queue
+    them for the connections that the claims need. Each caller still returns only once its own row is written.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._waiting: list[tuple[tuple[int, str, str | None, datetime], asyncio.Future[None]]] = []
+        self._lock = asyncio.Lock()
+
+    async def mark_posted(self, post_id: int, message_id: str, thread_id: str | None, now: datetime) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(((post_id, message_id, thread_id, now), done))
+        async with self._lock:
+            if not done.done():  # nobody wrote it while we waited: write everything waiting
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self.store.mark_many_posted([row for row, _ in batch])
+                except Exception as exc:
+                    for _, waiter in batch:
+                        if not waiter.done():
+                            waiter.set_exception(exc)
+                except BaseException:
+                    # Cancelled while writing: the others of the batch still wait for this lock, and the first of
+                    # them writes the rows again.
+                    self._waiting[:0] = [(row, waiter) for row, waiter in batch if waiter is not done]
+                    raise
+                else:
+                    for _, waiter in batch:
+                        if not waiter.done():
+                            waiter.set_result(None)
+        await done
 
 
 class QotdService:
@@ -71,6 +108,7 @@ class QotdService:
         self._inflight: set[int] = set()  # posts this process is delivering right now
         self.failures = FailureLog(log)  # what failed on earlier ticks, so each failure is logged once
         self.bank_for: BankSource | None = None  # set by the core: a team's own questions join its posts
+        self._posted = PostedWriter(store)
 
     async def team_bank(self, platform: str, team_id: str) -> Bank:
         return await self.bank_for(platform, team_id) if self.bank_for is not None else self.bank
@@ -241,81 +279,138 @@ class QotdService:
         log.warning("gave up on post %s in %s: %s", post.id, post.place, why)
 
     async def _post_due(self, now: datetime) -> None:
-        """Claim due schedules a chunk at a time (one statement each) and post the ones won, FANOUT_CONCURRENCY at once.
+        """Claim the due schedules a chunk at a time and post the ones won, FANOUT_CONCURRENCY posts in flight.
 
         Only places this process serves (its platforms; on Discord, the guilds of its shards) are claimed: another
         process serves the others from the same table, and must find their next run untouched. A schedule another
-        process claimed costs this one nothing but its share of a claim statement.
+        process claimed costs this one nothing but its share of a claim statement. Each chunk costs three
+        statements (claim, history, pending posts) whatever its size; each post then one (`mark_posted`).
         """
         runs = [r for r in await schedule_store.due_runs(self.store, now)
                 if self.serving(r.schedule.place.platform, r.schedule.place.team_id) is not None]
+        if not runs:
+            return
         unclaimed = {r.schedule.place: (r, next_fire(r.schedule, now)) for r in runs}
-        won: list[schedule_store.ClaimedRun] = []
-        claim_lock = asyncio.Lock()
         banks: dict[tuple[str, str], asyncio.Future[Bank]] = {}  # each team's bank, read once per tick
+        # Bounded, so that a process claims more only as its senders free up: replicas share the work.
+        ready: asyncio.Queue[tuple[Schedule, PostRow, Bank] | None] = asyncio.Queue(maxsize=CLAIM_CHUNK)
 
-        async def next_claimed() -> schedule_store.ClaimedRun | None:
-            while not won and unclaimed:
-                async with claim_lock:
-                    if won or not unclaimed:
-                        continue
-                    try:
-                        claimed = await schedule_store.claim_due(self.store, list(unclaimed.values()), CLAIM_CHUNK)
-                    except Exception as exc:
-                        unclaimed.clear()  # the next tick tries again: their next runs are untouched
-                        self.failures.failed(("claim",), "claiming due questions of the day", exc)
-                        break
-                    self.failures.succeeded(("claim",), "claiming due questions of the day")
-                    if len(claimed) < CLAIM_CHUNK:
-                        unclaimed.clear()  # every other one is claimed by another process (or was changed)
-                    for run in claimed:
-                        unclaimed.pop(run.schedule.place, None)
-                    won.extend(reversed(claimed))
-            return won.pop() if won else None
-
-        async def worker() -> None:
-            while (run := await next_claimed()) is not None:
-                key = ("schedule", run.schedule.place)
-                what = f"the question of the day in {_where(run.schedule.place)}"
+        async def claim_and_prepare() -> None:
+            while unclaimed:
                 try:
-                    await self._run_claimed(run, now, banks)
+                    claimed = await schedule_store.claim_due(self.store, list(unclaimed.values()), CLAIM_CHUNK)
+                except Exception as exc:
+                    unclaimed.clear()  # the next tick tries again: their next runs are untouched
+                    self.failures.failed(("claim",), "claiming the due questions of the day", exc)
+                    return
+                self.failures.succeeded(("claim",), "claiming the due questions of the day")
+                if len(claimed) < CLAIM_CHUNK:
+                    unclaimed.clear()  # every other one is claimed by another process (or was changed)
+                for run in claimed:
+                    unclaimed.pop(run.schedule.place, None)
+                for item in await self._prepare_posts(claimed, now, banks):
+                    await ready.put(item)
+
+        async def send() -> None:
+            while (item := await ready.get()) is not None:
+                schedule, post, bank = item
+                key = ("schedule", schedule.place)
+                what = f"the question of the day in {_where(schedule.place)}"
+                try:
+                    await self._deliver(schedule, post, now, bank)
                 except Exception as exc:
                     self.failures.failed(key, what, exc)
                 else:
                     self.failures.succeeded(key, what)
 
-        await asyncio.gather(*(worker() for _ in range(min(FANOUT_CONCURRENCY, len(unclaimed)))))
+        senders = min(FANOUT_CONCURRENCY, len(runs))
+        async with asyncio.TaskGroup() as group:
+            for _ in range(senders):
+                group.create_task(send())
+            await asyncio.gather(*(claim_and_prepare() for _ in range(CLAIMERS)))
+            for _ in range(senders):
+                await ready.put(None)
 
-    async def _run_claimed(self, run: schedule_store.ClaimedRun, now: datetime,
-                           banks: dict[tuple[str, str], asyncio.Future[Bank]]) -> None:
-        """Post a schedule this process claimed; if that fails before the post is recorded, give the claim back
-        so the next tick tries again (a recorded post is retried through the pending posts instead)."""
-        schedule = run.schedule
-        occurrence = latest_occurrence(schedule, now)
-        if occurrence is None:
-            return
-        day, when = occurrence
-        if schedule.active_since and when < schedule.active_since:
-            return
-        if now - when > self.grace:
-            log.warning("skipped the question of the day for %s on %s: %s late, beyond the %s grace window",
-                        _where(schedule.place), day, now - when, self.grace)
-            return
-        place = schedule.place
-        team = (place.platform, place.team_id)
-        if team not in banks:  # the first of many workers at once reads it; the others wait for that read
-            banks[team] = asyncio.ensure_future(self.team_bank(*team))
+    async def _prepare_posts(self, claimed: list[schedule_store.ClaimedRun], now: datetime,
+                             banks: dict[tuple[str, str], asyncio.Future[Bank]]
+                             ) -> list[tuple[Schedule, PostRow, Bank]]:
+        """Draw the question of each claimed run that is due now and record the pending posts (two statements for
+        the chunk); what to send. A run that fails before its post is recorded is given back for the next tick."""
+        due: list[tuple[schedule_store.ClaimedRun, date]] = []
+        for run in claimed:
+            schedule = run.schedule
+            occurrence = latest_occurrence(schedule, now)
+            if occurrence is None:
+                continue
+            day, when = occurrence
+            if schedule.active_since and when < schedule.active_since:
+                continue
+            if now - when > self.grace:
+                log.warning("skipped the question of the day for %s on %s: %s late, beyond the %s grace window",
+                            _where(schedule.place), day, now - when, self.grace)
+                continue
+            due.append((run, day))
+        if not due:
+            return []
         try:
-            bank = await asyncio.shield(banks[team])
-            post, _ = await self._claim_post(schedule, day, now, bank, run.topic_mode, skip_if_posted=True)
-        except Exception:
+            histories = await self.store.qotd_histories([(r.schedule.place, day, r.schedule.cycle) for r, day in due])
+        except Exception as exc:
+            await self._give_back([r for r, _ in due], exc)
+            return []
+        drafts: list[tuple[schedule_store.ClaimedRun, QotdClaim, Bank, int, bool]] = []
+        for run, day in due:
+            schedule = run.schedule
+            posted, used = histories[schedule.place]
+            if posted:
+                continue
+            try:
+                bank = await self._team_bank_once(banks, schedule.place)
+                pool = await self._pool(schedule, used, bank, run.topic_mode)
+            except Exception as exc:
+                await self._give_back([run], exc)
+                continue
+            question_id, wrapped = fresh_in_cycle(pool, used, self.rng)
+            if question_id is None:
+                continue
+            claim = QotdClaim(schedule.place, day, question_id, schedule.cycle + 1 if wrapped else schedule.cycle,
+                              now + timedelta(minutes=schedule.reveal_minutes))
+            drafts.append((run, claim, bank, len(pool), wrapped))
+        try:
+            posts = await self.store.claim_qotds([claim for _, claim, *_ in drafts], now, self.instance)
+        except Exception as exc:
+            await self._give_back([run for run, *_ in drafts], exc)
+            return []
+        out = []
+        for run, claim, bank, pool_size, wrapped in drafts:
+            post = posts.get(claim.place)
+            if post is None:
+                continue  # already posted today (a /qotd now, or another process)
+            if wrapped:
+                try:
+                    await self._start_new_round(run.schedule, pool_size)
+                except Exception as exc:  # the post is recorded: the next tick settles and sends it
+                    self.failures.failed(("schedule", claim.place), f"the question of the day in "
+                                         f"{_where(claim.place)}", exc)
+                    continue
+            out.append((run.schedule, post, bank))
+        return out
+
+    async def _give_back(self, runs: list[schedule_store.ClaimedRun], exc: Exception) -> None:
+        """Record the failure of each run and release its claim, so that the next tick tries it again."""
+        for run in runs:
+            place = run.schedule.place
+            self.failures.failed(("schedule", place), f"the question of the day in {_where(place)}", exc)
             try:
                 await schedule_store.release_claim(self.store, run)
-            except Exception as exc:
-                log.warning("could not give back the claim of %s for the next tick: %r", _where(place), exc)
-            raise
-        if post is not None:
-            await self._deliver(schedule, post, now, bank)
+            except Exception as again:
+                log.warning("could not give back the claim of %s for the next tick: %r", _where(place), again)
+
+    async def _team_bank_once(self, banks: dict[tuple[str, str], asyncio.Future[Bank]], place: Place) -> Bank:
+        """The team's bank, read once per tick: the first of many concurrent callers reads it, the others wait."""
+        team = (place.platform, place.team_id)
+        if team not in banks:
+            banks[team] = asyncio.ensure_future(self.team_bank(*team))
+        return await asyncio.shield(banks[team])
 
     async def _pool(self, schedule: Schedule, used: set[str], bank: Bank, mode: str | None) -> list[str]:
         """The schedule's questions; with topics=weakest, those of the team's weakest topic not yet posted this round.
@@ -331,36 +426,31 @@ class QotdService:
         return narrowed if set(narrowed) - used else pool
 
     async def _post_for(self, schedule: Schedule, day: date, now: datetime) -> str:
+        """Draw, record and send the day's question in one channel now (`/qotd now`)."""
         place = schedule.place
         bank = await self.team_bank(place.platform, place.team_id)
         mode = await progress_store.topic_mode(self.store, place.platform, place.team_id, place.channel_id)
-        post, outcome = await self._claim_post(schedule, day, now, bank, mode, skip_if_posted=False)
-        return outcome if post is None else await self._deliver(schedule, post, now, bank)
-
-    async def _claim_post(self, schedule: Schedule, day: date, now: datetime, bank: Bank, mode: str | None, *,
-                          skip_if_posted: bool) -> tuple[PostRow | None, str]:
-        """Draw the day's question and record the pending post: (its row, "") or (None, why not)."""
-        posted, used = await self.store.qotd_history(schedule.place, day, schedule.cycle)
-        if posted and skip_if_posted:
-            return None, "Today's question is already posted here."
+        _, used = await self.store.qotd_history(place, day, schedule.cycle)
         pool = await self._pool(schedule, used, bank, mode)
         question_id, wrapped = fresh_in_cycle(pool, used, self.rng)
         if question_id is None:
-            return None, "No questions match this channel's topics and difficulty."
+            return "No questions match this channel's topics and difficulty."
         cycle = schedule.cycle + 1 if wrapped else schedule.cycle
-        post = await self.store.claim_qotd(schedule.place, day, question_id, cycle,
+        post = await self.store.claim_qotd(place, day, question_id, cycle,
                                            now + timedelta(minutes=schedule.reveal_minutes), now, self.instance)
         if post is None:
-            return None, "Today's question is already posted here."
+            return "Today's question is already posted here."
         if wrapped:
-            # Only after winning the day's post, and compare-and-set: one new round and one notice, however many
-            # processes (or a /qotd now racing the tick) found the pool used up.
-            _, started = await schedule_store.bump_cycle(self.store, schedule.place, schedule.cycle)
-            if started:
-                await self._notify(schedule.place, f"Every one of the {len(pool)} questions in this channel's pool "
-                                                   "has been posted; the question of the day starts over from the "
-                                                   "full pool.")
-        return post, ""
+            await self._start_new_round(schedule, len(pool))
+        return await self._deliver(schedule, post, now, bank)
+
+    async def _start_new_round(self, schedule: Schedule, pool_size: int) -> None:
+        # Only after winning the day's post, and compare-and-set: one new round and one notice, however many
+        # processes (or a /qotd now racing the tick) found the pool used up.
+        _, started = await schedule_store.bump_cycle(self.store, schedule.place, schedule.cycle)
+        if started:
+            await self._notify(schedule.place, f"Every one of the {pool_size} questions in this channel's pool has "
+                                               "been posted; the question of the day starts over from the full pool.")
 
     async def _deliver(self, schedule: Schedule, post: PostRow, now: datetime, bank: Bank | None = None) -> str:
         self._inflight.add(post.id)
@@ -402,7 +492,7 @@ class QotdService:
             # and the next tick asks the adapter whether it went out before trying again.
             self.failures.failed(key, what, exc)
             return "Posting failed unexpectedly; the question will be posted on the next try."
-        await self.store.mark_posted(post.id, posted.message_id, posted.thread_id, self.clock.now())
+        await self._posted.mark_posted(post.id, posted.message_id, posted.thread_id, self.clock.now())
         self.failures.succeeded(key, what)
         return "Posted today's question."
 

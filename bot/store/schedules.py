@@ -8,7 +8,7 @@ from datetime import datetime, time
 from bot.clock import iso, parse_iso
 from bot.domain.events import Place
 from bot.domain.schedule import Schedule
-from bot.store.sql import CLAIM_DUE, claim_due_params
+from bot.store.sql import CLAIM_LOCK, KEYS, keyed_params
 from bot.store.store import Store
 
 _COLUMNS = (
@@ -104,8 +104,7 @@ async def claim_due(store: Store, runs: list[tuple[DueRun, datetime | None]], li
         return []
     keys = [(r.schedule.place.platform, r.schedule.place.team_id, r.schedule.place.channel_id, r.due,
              iso(n) if n else None) for r, n in runs]
-    sql = CLAIM_DUE[store.engine](_COLUMNS)
-    rows = await store.execute_alone(sql, claim_due_params(store.engine, keys, limit))
+    rows = await store.execute_alone(_claim_sql(store.engine), (*keyed_params(store.engine, keys, 5), limit))
     due = {(r.schedule.place.platform, r.schedule.place.team_id, r.schedule.place.channel_id): r.due
            for r, _ in runs}
     claimed = []
@@ -115,6 +114,24 @@ async def claim_due(store: Store, runs: list[tuple[DueRun, datetime | None]], li
         claimed.append(ClaimedRun(schedule, due[(schedule.place.platform, schedule.place.team_id,
                                                  schedule.place.channel_id)], values[-2], values[-1]))
     return claimed
+
+
+def _claim_sql(engine: str) -> str:
+    """Move the first `limit` rows still at their due value to their next run; return them with the topic mode.
+
+    The key columns are named k_* so that the schedule's own columns stay unambiguous in RETURNING.
+    """
+    keys = KEYS[engine]([("k_platform", "text"), ("k_team", "text"), ("k_channel", "text"), ("k_due", "text"),
+                         ("k_next", "text")])
+    return (f"WITH k AS ({keys}), "
+            "c AS (SELECT k.* FROM k JOIN schedules s ON s.platform = k_platform AND s.team_id = k_team "
+            "AND s.channel_id = k_channel WHERE s.paused = 0 AND s.next_run_utc = k_due "
+            f"ORDER BY s.next_run_utc LIMIT ?{CLAIM_LOCK[engine]}) "
+            "UPDATE schedules SET next_run_utc = c.k_next FROM c WHERE schedules.platform = c.k_platform "
+            "AND schedules.team_id = c.k_team AND schedules.channel_id = c.k_channel "
+            f"RETURNING {_COLUMNS}, next_run_utc, (SELECT m.mode FROM qotd_topic_modes m WHERE "
+            "m.platform = schedules.platform AND m.team_id = schedules.team_id "
+            "AND m.channel_id = schedules.channel_id)")
 
 
 async def release_claim(store: Store, run: ClaimedRun) -> bool:

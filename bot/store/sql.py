@@ -38,44 +38,24 @@ def keyed_params(engine: str, keys: Sequence[Sequence[Any]], width: int) -> tupl
     return tuple([k[i] for k in keys] for i in range(width))
 
 
-# Claim due schedules (bot.store.schedules.claim_due): keys (platform, team, channel, due, next run) and a limit;
-# moves up to `limit` rows still at their due value to their next run and returns them (columns, next run, topic
-# mode). The key columns are named k_* so that the schedule's own columns stay unambiguous in RETURNING.
-_CLAIMED = ("RETURNING {columns}, next_run_utc, (SELECT m.mode FROM qotd_topic_modes m WHERE "
-            "m.platform = schedules.platform AND m.team_id = schedules.team_id AND m.channel_id = schedules.channel_id)")
+def keys_sqlite(columns: Sequence[tuple[str, str]]) -> str:
+    """SQLite: rows of (name, type) columns from one JSON parameter, a list of lists (see `keyed_params`)."""
+    picked = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, (name, _) in enumerate(columns))
+    return f"SELECT {picked} FROM json_each(?)"
 
 
-def claim_due_sqlite(columns: str) -> str:
-    """SQLite: one writer at a time, so a plain UPDATE ... FROM the first `limit` matching keys is a claim."""
-    keys = ", ".join(f"json_extract(value, '$[{i}]') AS {c}"
-                     for i, c in enumerate(("k_platform", "k_team", "k_channel", "k_due", "k_next")))
-    return (f"WITH k AS (SELECT {keys} FROM json_each(?)), "
-            "c AS (SELECT k.* FROM k JOIN schedules s ON s.platform = k_platform AND s.team_id = k_team "
-            "AND s.channel_id = k_channel WHERE s.paused = 0 AND s.next_run_utc = k_due LIMIT ?) "
-            "UPDATE schedules SET next_run_utc = c.k_next FROM c WHERE schedules.platform = c.k_platform "
-            "AND schedules.team_id = c.k_team AND schedules.channel_id = c.k_channel "
-            + _CLAIMED.format(columns=columns))
+def keys_postgres(columns: Sequence[tuple[str, str]]) -> str:
+    """PostgreSQL: rows of (name, type) columns from one typed array parameter per column (`unnest`)."""
+    arrays = ", ".join(f"?::{kind}[]" for _, kind in columns)
+    return f"SELECT * FROM unnest({arrays}) AS k ({', '.join(name for name, _ in columns)})"
 
 
-def claim_due_postgres(columns: str) -> str:
-    """PostgreSQL: lock the rows first with FOR UPDATE SKIP LOCKED, so replicas claiming at once split the rows
-    (a row another claim holds is skipped, not waited for; one it changed no longer matches its due value)."""
-    return ("WITH k AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) "
-            "AS k (k_platform, k_team, k_channel, k_due, k_next)), "
-            "c AS (SELECT k.* FROM k JOIN schedules s ON s.platform = k_platform AND s.team_id = k_team "
-            "AND s.channel_id = k_channel WHERE s.paused = 0 AND s.next_run_utc = k_due "
-            "ORDER BY s.next_run_utc LIMIT ? FOR UPDATE OF s SKIP LOCKED) "
-            "UPDATE schedules SET next_run_utc = c.k_next FROM c WHERE schedules.platform = c.k_platform "
-            "AND schedules.team_id = c.k_team AND schedules.channel_id = c.k_channel "
-            + _CLAIMED.format(columns=columns))
+KEYS = {"sqlite": keys_sqlite, "postgres": keys_postgres}
 
-
-CLAIM_DUE = {"sqlite": claim_due_sqlite, "postgres": claim_due_postgres}
-
-
-def claim_due_params(engine: str, keys: Sequence[Sequence[Any]], limit: int) -> tuple[Any, ...]:
-    """The parameters of `CLAIM_DUE[engine]`: the key tuples, then the limit."""
-    return (*keyed_params(engine, keys, 5), limit)
+# Claiming due schedules (bot.store.schedules.claim_due): on PostgreSQL the matching rows are locked first and rows
+# another claim holds are skipped (not waited for), so replicas claiming at once split the due rows; SQLite has one
+# writer at a time, so its claims never overlap anyway.
+CLAIM_LOCK = {"sqlite": "", "postgres": " FOR UPDATE OF s SKIP LOCKED"}
 
 
 # Tables and their columns (aliases.py finds every table with a question_id column).
