@@ -13,6 +13,7 @@ and reminders are claimed in the database before they are sent and released when
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import uuid
@@ -46,6 +47,7 @@ from bot.store.store import QotdClaim, Store
 log = logging.getLogger(__name__)
 FANOUT_CONCURRENCY = 64
 CLAIM_CHUNK = FANOUT_CONCURRENCY // 2  # due schedules claimed per statement
+CLAIM_WINDOW = 4 * CLAIM_CHUNK  # unclaimed due schedules offered to each claim statement
 CLAIMERS = 2  # chunks claimed and prepared at once, so that the senders never wait for the next chunk
 # How long a process that started delivering a post keeps it before another process may try (a crashed one
 # never finishes); the process itself retries its own at once.
@@ -290,25 +292,35 @@ class QotdService:
                 if self.serving(r.schedule.place.platform, r.schedule.place.team_id) is not None]
         if not runs:
             return
-        unclaimed = {r.schedule.place: (r, next_fire(r.schedule, now)) for r in runs}
+        unclaimed = {r.schedule.place: r for r in runs}  # in due order
+        nexts: dict[Place, datetime | None] = {}  # each run's next run, computed once (windows overlap)
         banks: dict[tuple[str, str], asyncio.Future[Bank]] = {}  # each team's bank, read once per tick
+        pools: dict[tuple[str, str, tuple[str, ...], str | None], list[str]] = {}  # bank.ids per filter
         # Bounded, so that a process claims more only as its senders free up: replicas share the work.
         ready: asyncio.Queue[tuple[Schedule, PostRow, Bank] | None] = asyncio.Queue(maxsize=CLAIM_CHUNK)
 
         async def claim_and_prepare() -> None:
             while unclaimed:
+                # A window of the first unclaimed runs, not all of them: the statement stays small however many
+                # are due, and replicas claiming the same window at once split it (SKIP LOCKED).
+                window = list(itertools.islice(unclaimed.values(), CLAIM_WINDOW))
+                for run in window:
+                    if run.schedule.place not in nexts:
+                        nexts[run.schedule.place] = next_fire(run.schedule, now)
                 try:
-                    claimed = await schedule_store.claim_due(self.store, list(unclaimed.values()), CLAIM_CHUNK)
+                    claimed = await schedule_store.claim_due(
+                        self.store, [(r, nexts[r.schedule.place]) for r in window], CLAIM_CHUNK)
                 except Exception as exc:
                     unclaimed.clear()  # the next tick tries again: their next runs are untouched
                     self.failures.failed(("claim",), "claiming the due questions of the day", exc)
                     return
                 self.failures.succeeded(("claim",), "claiming the due questions of the day")
-                if len(claimed) < CLAIM_CHUNK:
-                    unclaimed.clear()  # every other one is claimed by another process (or was changed)
-                for run in claimed:
-                    unclaimed.pop(run.schedule.place, None)
-                for item in await self._prepare_posts(claimed, now, banks):
+                # Fewer than asked for: the rest of the window is claimed by another process (or was changed).
+                taken = [r.schedule.place for r in window] if len(claimed) < CLAIM_CHUNK else \
+                    [c.schedule.place for c in claimed]
+                for place in taken:
+                    unclaimed.pop(place, None)
+                for item in await self._prepare_posts(claimed, now, banks, pools):
                     await ready.put(item)
 
         async def send() -> None:
@@ -332,7 +344,8 @@ class QotdService:
                 await ready.put(None)
 
     async def _prepare_posts(self, claimed: list[schedule_store.ClaimedRun], now: datetime,
-                             banks: dict[tuple[str, str], asyncio.Future[Bank]]
+                             banks: dict[tuple[str, str], asyncio.Future[Bank]],
+                             pools: dict[tuple[str, str, tuple[str, ...], str | None], list[str]]
                              ) -> list[tuple[Schedule, PostRow, Bank]]:
         """Draw the question of each claimed run that is due now and record the pending posts (two statements for
         the chunk); what to send. A run that fails before its post is recorded is given back for the next tick."""
@@ -365,7 +378,7 @@ class QotdService:
                 continue
             try:
                 bank = await self._team_bank_once(banks, schedule.place)
-                pool = await self._pool(schedule, used, bank, run.topic_mode)
+                pool = await self._pool(schedule, used, bank, run.topic_mode, pools)
             except Exception as exc:
                 await self._give_back([run], exc)
                 continue
@@ -412,13 +425,20 @@ class QotdService:
             banks[team] = asyncio.ensure_future(self.team_bank(*team))
         return await asyncio.shield(banks[team])
 
-    async def _pool(self, schedule: Schedule, used: set[str], bank: Bank, mode: str | None) -> list[str]:
+    async def _pool(self, schedule: Schedule, used: set[str], bank: Bank, mode: str | None,
+                    pools: dict[tuple[str, str, tuple[str, ...], str | None], list[str]] | None = None) -> list[str]:
         """The schedule's questions; with topics=weakest, those of the team's weakest topic not yet posted this round.
 
         The whole pool when the team has no cards yet (a new team) or the weakest topic's questions are all used.
+        `pools` remembers the filtered ids of each team's bank for one tick (the same for many channels).
         """
         place = schedule.place
-        pool = bank.ids(topics=schedule.topics or None, difficulty=schedule.difficulty)
+        key = (place.platform, place.team_id, schedule.topics, schedule.difficulty)
+        pool = pools.get(key) if pools is not None else None
+        if pool is None:
+            pool = bank.ids(topics=schedule.topics or None, difficulty=schedule.difficulty)
+            if pools is not None:
+                pools[key] = pool
         if mode != progress_store.WEAKEST:
             return pool
         weakest = await self.progress.weakest_topic(place.platform, place.team_id, schedule.topics or None)

@@ -17,6 +17,14 @@ _COLUMNS = (
 )
 
 
+def _parse_stamp(text: str) -> datetime:
+    """`parse_iso`, faster: every due schedule is read each tick, and strptime was a tenth of a fan-out's CPU."""
+    try:
+        return datetime.fromisoformat(text)  # Python 3.11 reads the trailing Z as UTC
+    except ValueError:
+        return parse_iso(text)
+
+
 def _schedule(row: tuple) -> Schedule:
     (platform, team, channel, local_time, tz, weekdays, topics, difficulty, reveal, thread, mention, paused,
      reason, weekly, cycle, created_by, updated_at) = row
@@ -35,7 +43,7 @@ def _schedule(row: tuple) -> Schedule:
         weekly_board=bool(weekly),
         cycle=cycle,
         created_by=created_by,
-        active_since=parse_iso(updated_at),
+        active_since=_parse_stamp(updated_at),
     )
 
 
