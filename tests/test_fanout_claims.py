@@ -8,13 +8,15 @@ is recorded is given back, so the next tick posts it; exactly one post per chann
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from bot.bank.loader import Bank
 from bot.clock import ManualClock, iso
 from bot.core import Core
+from bot.domain.schedule import WEEKDAYS, Schedule
 from bot.qotd.schedule import next_fire
+from bot.qotd.service import CLAIM_CHUNK, CLAIM_WINDOW
 from bot.store import schedules as schedule_store
 from bot.store.store import Store
 from tests.conftest import RecordingOutbound, make_actor, make_place, open_test_core, query, run, scalar
@@ -128,3 +130,27 @@ async def test_many_replicas_ticking_at_once_post_each_channel_once(db_path: Pat
     posted = sorted(p.place.channel_id for out in outs for p in out.qotd_posts())
     assert posted == CHANNELS
     assert scalar(db_path, "SELECT COUNT(*) FROM posts WHERE kind = 'qotd' AND status = 'posted'") == len(CHANNELS)
+
+
+async def test_more_channels_than_a_claim_window_over_three_replicas_each_posted_once(
+        db_path: Path, clock: ManualClock) -> None:
+    """Many chunks and windows (CLAIM_WINDOW, CLAIM_CHUNK): every channel once, shared out, nothing left due."""
+    count = 2 * CLAIM_WINDOW + CLAIM_CHUNK // 2
+    channels = [f"C{k:04d}" for k in range(count)]
+    outs = [RecordingOutbound(delay=0.01) for _ in range(3)]
+    async with open_test_core(db_path, clock, seed=1) as a, open_test_core(db_path, clock, seed=2) as b, \
+            open_test_core(db_path, clock, seed=3) as c:
+        for core, out in zip((a, b, c), outs, strict=True):
+            core.register_outbound(out)
+        for channel in channels:
+            schedule = Schedule(place=make_place(channel), local_time=time(9, 0), timezone="UTC", weekdays=WEEKDAYS,
+                                created_by="admin")
+            await schedule_store.save_schedule(a.store, schedule, next_fire(schedule, BEFORE), BEFORE)
+        clock.set(DUE)
+        await asyncio.gather(a.tick(), b.tick(), c.tick())
+        assert await schedule_store.due_runs(a.store, DUE) == []
+    posted = sorted(p.place.channel_id for out in outs for p in out.qotd_posts())
+    assert posted == channels
+    assert all(out.qotd_posts() for out in outs)  # each replica took a share
+    assert scalar(db_path, "SELECT COUNT(*) FROM posts WHERE kind = 'qotd' AND status = 'posted'") == count
+    assert scalar(db_path, "SELECT COUNT(DISTINCT attempt_by) FROM posts WHERE kind = 'qotd'") == 3

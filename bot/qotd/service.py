@@ -3,7 +3,9 @@
 Exactly once per channel per local date: the intent is recorded (a 'pending' post, unique per channel and date)
 before the platform call and the message id after it. A restart first settles pending posts: if the adapter can
 find the message it made (by the post's dedupe key) the post is completed, otherwise it is retried within the
-grace window; when the adapter cannot tell, it is checked again later and never posted blindly.
+grace window; when the adapter cannot tell, it is checked again later and never posted blindly. Before any of
+that, due schedules are claimed a chunk at a time (a compare-and-set on their next run, `claim_due`), so that of
+many processes ticking at once each run is drawn and posted by one, and the others stop after one statement.
 
 Every item of the tick (a post, a pending post to settle, a reveal, a weekly board, a reminder) is isolated: one
 that fails is logged once (`FailureLog`), never stops the others, and is retried on the next tick; reveals, boards

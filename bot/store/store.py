@@ -346,14 +346,6 @@ class Store:
             )
         )
 
-    async def used_in_cycle(self, place: Place, cycle: int) -> set[str]:
-        rows = await self.fetchall(
-            "SELECT question_id FROM posts WHERE platform = ? AND team_id = ? AND channel_id = ? "
-            "AND kind = 'qotd' AND cycle = ?",
-            (place.platform, place.team_id, place.channel_id, cycle),
-        )
-        return {r[0] for r in rows}
-
     async def qotd_history(self, place: Place, local_day: date, cycle: int) -> tuple[bool, set[str]]:
         """(whether the channel has a post for `local_day`, the questions posted in `cycle`), in one read."""
         rows = await self.fetchall(
