@@ -338,12 +338,21 @@ class QotdService:
                     self.failures.succeeded(key, what)
 
         senders = min(FANOUT_CONCURRENCY, len(runs))
-        async with asyncio.TaskGroup() as group:
-            for _ in range(senders):
-                group.create_task(send())
+
+        async def claim_all() -> None:
             await asyncio.gather(*(claim_and_prepare() for _ in range(CLAIMERS)))
             for _ in range(senders):
-                await ready.put(None)
+                await ready.put(None)  # no more: each sender stops after the posts queued before this
+
+        # gather, not a TaskGroup: whatever a task raises propagates as it is (a BaseException that stands for a
+        # crash, in the tests), and the other tasks are stopped rather than left behind.
+        tasks = [asyncio.ensure_future(claim_all()), *(asyncio.ensure_future(send()) for _ in range(senders))]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _prepare_posts(self, claimed: list[schedule_store.ClaimedRun], now: datetime,
                              banks: dict[tuple[str, str], asyncio.Future[Bank]],
