@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import random
 import sys
@@ -41,6 +42,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.discord.runner import configure_endpoints
 from adapters.discord.translate import PLATFORM as DISCORD
+from adapters.slack.app import close_app, open_session
 from adapters.slack.common import PLATFORM as SLACK
 from adapters.slack.runner import build_app
 from bench.discord_interactions import run_on
@@ -168,10 +170,14 @@ async def discord_half(folder: Path, channels: int) -> dict[str, Any]:
 async def slack_transport_floor(fake: FakeSlack, body: dict[str, Any], channels: int) -> float:
     """Seconds for a bare AsyncWebClient to make the adapter's calls (chat.postMessage + reactions.add per channel,
     the same message) to `channels` fresh channels, FANOUT_CONCURRENCY in flight."""
-    client = AsyncWebClient(token=slack_fake.BOT_TOKEN, base_url=fake.base_url)
-    started = time.perf_counter()
-    await floor_calls(client, body, range(channels))
-    return time.perf_counter() - started
+    session = open_session()  # like the adapter's (same connection limit); closed here, not left to the GC
+    client = AsyncWebClient(token=slack_fake.BOT_TOKEN, base_url=fake.base_url, session=session)
+    try:
+        started = time.perf_counter()
+        await floor_calls(client, body, range(channels))
+        return time.perf_counter() - started
+    finally:
+        await session.close()
 
 
 async def floor_calls(client: AsyncWebClient, body: dict[str, Any], channels: range) -> None:
@@ -194,8 +200,10 @@ async def slack_half(folder: Path, channels: int) -> dict[str, Any]:
     async with (
         FakeSlack(channel_rate_limit=SLACK_CHANNEL_LIMIT) as fake,
         open_core(database=folder / "slack.sqlite3", clock=clock, rng=random.Random(6)) as core,
+        contextlib.AsyncExitStack() as stack,
     ):
-        build_app(core, env=env, client_base_url=fake.base_url)  # registers the SlackOutbound with the core
+        app = build_app(core, env=env, client_base_url=fake.base_url)  # registers the SlackOutbound with the core
+        stack.push_async_callback(close_app, app)  # closes the adapter's HTTP session
         setup_s = await add_schedules(core, places, "UADMIN")
         clock.set(DUE)
         first = len(fake.calls)

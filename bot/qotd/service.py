@@ -3,7 +3,9 @@
 Exactly once per channel per local date: the intent is recorded (a 'pending' post, unique per channel and date)
 before the platform call and the message id after it. A restart first settles pending posts: if the adapter can
 find the message it made (by the post's dedupe key) the post is completed, otherwise it is retried within the
-grace window; when the adapter cannot tell, it is checked again later and never posted blindly.
+grace window; when the adapter cannot tell, it is checked again later and never posted blindly. Before any of
+that, due schedules are claimed a chunk at a time (a compare-and-set on their next run, `claim_due`), so that of
+many processes ticking at once each run is drawn and posted by one, and the others stop after one statement.
 
 Every item of the tick (a post, a pending post to settle, a reveal, a weekly board, a reminder) is isolated: one
 that fails is logged once (`FailureLog`), never stops the others, and is retried on the next tick; reveals, boards
@@ -13,6 +15,7 @@ and reminders are claimed in the database before they are sent and released when
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import uuid
@@ -46,10 +49,13 @@ from bot.store import boards, claims
 from bot.store import progress as progress_store
 from bot.store import schedules as schedule_store
 from bot.store.claims import ReminderCandidate
-from bot.store.store import Store
+from bot.store.store import QotdClaim, Store
 
 log = logging.getLogger(__name__)
 FANOUT_CONCURRENCY = 64
+CLAIM_CHUNK = FANOUT_CONCURRENCY // 2  # due schedules claimed per statement
+CLAIM_WINDOW = 4 * CLAIM_CHUNK  # unclaimed due schedules offered to each claim statement
+CLAIMERS = 2  # chunks claimed and prepared at once, so that the senders never wait for the next chunk
 # How long a process that started delivering a post keeps it before another process may try (a crashed one
 # never finishes); the process itself retries its own at once.
 DELIVERY_LEASE = timedelta(minutes=5)
@@ -57,6 +63,42 @@ DELIVERY_LEASE = timedelta(minutes=5)
 
 def dedupe_key(post_id: int) -> str:
     return f"qotd-{post_id}"
+
+
+class PostedWriter:
+    """Group commit of `mark_posted`: the posts delivered while one write is in flight go in the next one together.
+
+    In a fan-out, hundreds of posts finish within milliseconds of each other; one statement for each would queue
+    them for the connections that the claims need. Each caller still returns only once its own row is written.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._waiting: list[tuple[tuple[int, str, str | None, datetime], asyncio.Future[None]]] = []
+        self._lock = asyncio.Lock()
+
+    async def mark_posted(self, post_id: int, message_id: str, thread_id: str | None, now: datetime) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(((post_id, message_id, thread_id, now), done))
+        async with self._lock:
+            if not done.done():  # nobody wrote it while we waited: write everything waiting
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self.store.mark_many_posted([row for row, _ in batch])
+                except Exception as exc:
+                    for _, waiter in batch:
+                        if not waiter.done():
+                            waiter.set_exception(exc)
+                except BaseException:
+                    # Cancelled while writing: the others of the batch still wait for this lock, and the first of
+                    # them writes the rows again.
+                    self._waiting[:0] = [(row, waiter) for row, waiter in batch if waiter is not done]
+                    raise
+                else:
+                    for _, waiter in batch:
+                        if not waiter.done():
+                            waiter.set_result(None)
+        await done
 
 
 class QotdService:
@@ -75,6 +117,7 @@ class QotdService:
         self._inflight: set[int] = set()  # posts this process is delivering right now
         self.failures = FailureLog(log)  # what failed on earlier ticks, so each failure is logged once
         self.bank_for: BankSource | None = None  # set by the core: a team's own questions join its posts
+        self._posted = PostedWriter(store)
 
     async def team_bank(self, platform: str, team_id: str) -> Bank:
         return await self.bank_for(platform, team_id) if self.bank_for is not None else self.bank
@@ -239,89 +282,216 @@ class QotdService:
         log.warning("gave up on post %s in %s: %s", post.id, post.place, why)
 
     async def _post_due(self, now: datetime) -> None:
-        # Only places this process serves (its platforms; on Discord, the guilds of its shards): another process
-        # serves the others from the same table, and must find their next run untouched.
-        due = [s for s in await schedule_store.due_schedules(self.store, now)
-               if self.serving(s.place.platform, s.place.team_id) is not None]
-        gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
+        """Claim the due schedules a chunk at a time and post the ones won, FANOUT_CONCURRENCY posts in flight.
 
-        async def one(schedule: Schedule) -> None:
-            key = ("schedule", schedule.place)
-            what = f"the question of the day in {_where(schedule.place)}"
-            async with gate:
+        Only places this process serves (its platforms; on Discord, the guilds of its shards) are claimed: another
+        process serves the others from the same table, and must find their next run untouched. A schedule another
+        process claimed costs this one nothing but its share of a claim statement. Each chunk costs three
+        statements (claim, history, pending posts) whatever its size; each post then one (`mark_posted`).
+        """
+        runs = [r for r in await schedule_store.due_runs(self.store, now)
+                if self.serving(r.schedule.place.platform, r.schedule.place.team_id) is not None]
+        if not runs:
+            return
+        unclaimed = {r.schedule.place: r for r in runs}  # in due order
+        nexts: dict[Place, datetime | None] = {}  # each run's next run, computed once (windows overlap)
+        banks: dict[tuple[str, str], asyncio.Future[Bank]] = {}  # each team's bank, read once per tick
+        pools: dict[tuple[str, str, tuple[str, ...], str | None], list[str]] = {}  # bank.ids per filter
+        # Bounded, so that a process claims more only as its senders free up: replicas share the work.
+        ready: asyncio.Queue[tuple[Schedule, PostRow, Bank] | None] = asyncio.Queue(maxsize=CLAIM_CHUNK)
+
+        async def claim_and_prepare() -> None:
+            while unclaimed:
+                # A window of the first unclaimed runs, not all of them: the statement stays small however many
+                # are due, and replicas claiming the same window at once split it (SKIP LOCKED).
+                window = list(itertools.islice(unclaimed.values(), CLAIM_WINDOW))
+                for run in window:
+                    if run.schedule.place not in nexts:
+                        nexts[run.schedule.place] = next_fire(run.schedule, now)
                 try:
-                    await self._run_schedule(schedule, now)
+                    claimed = await schedule_store.claim_due(
+                        self.store, [(r, nexts[r.schedule.place]) for r in window], CLAIM_CHUNK)
+                except Exception as exc:
+                    unclaimed.clear()  # the next tick tries again: their next runs are untouched
+                    self.failures.failed(("claim",), "claiming the due questions of the day", exc)
+                    return
+                self.failures.succeeded(("claim",), "claiming the due questions of the day")
+                # Fewer than asked for: the rest of the window is claimed by another process (or was changed).
+                taken = [r.schedule.place for r in window] if len(claimed) < CLAIM_CHUNK else \
+                    [c.schedule.place for c in claimed]
+                for place in taken:
+                    unclaimed.pop(place, None)
+                for item in await self._prepare_posts(claimed, now, banks, pools):
+                    await ready.put(item)
+
+        async def send() -> None:
+            while (item := await ready.get()) is not None:
+                schedule, post, bank = item
+                key = ("schedule", schedule.place)
+                what = f"the question of the day in {_where(schedule.place)}"
+                try:
+                    await self._deliver(schedule, post, now, bank)
                 except Exception as exc:
                     self.failures.failed(key, what, exc)
                 else:
                     self.failures.succeeded(key, what)
 
-        await asyncio.gather(*(one(s) for s in due))
+        senders = min(FANOUT_CONCURRENCY, len(runs))
 
-    async def _run_schedule(self, schedule: Schedule, now: datetime) -> None:
-        occurrence = latest_occurrence(schedule, now)
-        await schedule_store.set_next_run(self.store, schedule.place, next_fire(schedule, now))
-        if occurrence is None:
-            return
-        day, when = occurrence
-        if schedule.active_since and when < schedule.active_since:
-            return
-        if now - when > self.grace:
-            log.warning("skipped the question of the day for %s on %s: %s late, beyond the %s grace window",
-                        _where(schedule.place), day, now - when, self.grace)
-            return
-        if await self.store.qotd_for_date(schedule.place, day):
-            return
-        await self._post_for(schedule, day, now)
+        async def claim_all() -> None:
+            await asyncio.gather(*(claim_and_prepare() for _ in range(CLAIMERS)))
+            for _ in range(senders):
+                await ready.put(None)  # no more: each sender stops after the posts queued before this
 
-    async def _pool(self, schedule: Schedule, used: set[str]) -> list[str]:
+        # gather, not a TaskGroup: whatever a task raises propagates as it is (a BaseException that stands for a
+        # crash, in the tests), and the other tasks are stopped rather than left behind.
+        tasks = [asyncio.ensure_future(claim_all()), *(asyncio.ensure_future(send()) for _ in range(senders))]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _prepare_posts(self, claimed: list[schedule_store.ClaimedRun], now: datetime,
+                             banks: dict[tuple[str, str], asyncio.Future[Bank]],
+                             pools: dict[tuple[str, str, tuple[str, ...], str | None], list[str]]
+                             ) -> list[tuple[Schedule, PostRow, Bank]]:
+        """Draw the question of each claimed run that is due now and record the pending posts (two statements for
+        the chunk); what to send. A run that fails before its post is recorded is given back for the next tick."""
+        due: list[tuple[schedule_store.ClaimedRun, date]] = []
+        for run in claimed:
+            schedule = run.schedule
+            occurrence = latest_occurrence(schedule, now)
+            if occurrence is None:
+                continue
+            day, when = occurrence
+            if schedule.active_since and when < schedule.active_since:
+                continue
+            if now - when > self.grace:
+                log.warning("skipped the question of the day for %s on %s: %s late, beyond the %s grace window",
+                            _where(schedule.place), day, now - when, self.grace)
+                continue
+            due.append((run, day))
+        if not due:
+            return []
+        try:
+            histories = await self.store.qotd_histories([(r.schedule.place, day, r.schedule.cycle) for r, day in due])
+        except Exception as exc:
+            await self._give_back([r for r, _ in due], exc)
+            return []
+        drafts: list[tuple[schedule_store.ClaimedRun, QotdClaim, Bank, int, bool]] = []
+        for run, day in due:
+            schedule = run.schedule
+            posted, used = histories[schedule.place]
+            if posted:
+                continue
+            try:
+                bank = await self._team_bank_once(banks, schedule.place)
+                pool = await self._pool(schedule, used, bank, run.topic_mode, pools)
+            except Exception as exc:
+                await self._give_back([run], exc)
+                continue
+            question_id, wrapped = fresh_in_cycle(pool, used, self.rng)
+            if question_id is None:
+                continue
+            claim = QotdClaim(schedule.place, day, question_id, schedule.cycle + 1 if wrapped else schedule.cycle,
+                              now + timedelta(minutes=schedule.reveal_minutes))
+            drafts.append((run, claim, bank, len(pool), wrapped))
+        try:
+            posts = await self.store.claim_qotds([claim for _, claim, *_ in drafts], now, self.instance)
+        except Exception as exc:
+            await self._give_back([run for run, *_ in drafts], exc)
+            return []
+        out = []
+        for run, claim, bank, pool_size, wrapped in drafts:
+            post = posts.get(claim.place)
+            if post is None:
+                continue  # already posted today (a /qotd now, or another process)
+            if wrapped:
+                try:
+                    await self._start_new_round(run.schedule, pool_size)
+                except Exception as exc:  # the post is recorded: the next tick settles and sends it
+                    self.failures.failed(("schedule", claim.place), f"the question of the day in "
+                                         f"{_where(claim.place)}", exc)
+                    continue
+            out.append((run.schedule, post, bank))
+        return out
+
+    async def _give_back(self, runs: list[schedule_store.ClaimedRun], exc: Exception) -> None:
+        """Record the failure of each run and release its claim, so that the next tick tries it again."""
+        for run in runs:
+            place = run.schedule.place
+            self.failures.failed(("schedule", place), f"the question of the day in {_where(place)}", exc)
+            try:
+                await schedule_store.release_claim(self.store, run)
+            except Exception as again:
+                log.warning("could not give back the claim of %s for the next tick: %r", _where(place), again)
+
+    async def _team_bank_once(self, banks: dict[tuple[str, str], asyncio.Future[Bank]], place: Place) -> Bank:
+        """The team's bank, read once per tick: the first of many concurrent callers reads it, the others wait."""
+        team = (place.platform, place.team_id)
+        if team not in banks:
+            banks[team] = asyncio.ensure_future(self.team_bank(*team))
+        return await asyncio.shield(banks[team])
+
+    async def _pool(self, schedule: Schedule, used: set[str], bank: Bank, mode: str | None,
+                    pools: dict[tuple[str, str, tuple[str, ...], str | None], list[str]] | None = None) -> list[str]:
         """The schedule's questions; with topics=weakest, those of the team's weakest topic not yet posted this round.
 
         The whole pool when the team has no cards yet (a new team) or the weakest topic's questions are all used.
+        `pools` remembers the filtered ids of each team's bank for one tick (the same for many channels).
         """
         place = schedule.place
-        bank = await self.team_bank(place.platform, place.team_id)
-        pool = bank.ids(topics=schedule.topics or None, difficulty=schedule.difficulty)
-        if await progress_store.topic_mode(self.store, place.platform, place.team_id, place.channel_id) != \
-                progress_store.WEAKEST:
+        key = (place.platform, place.team_id, schedule.topics, schedule.difficulty)
+        pool = pools.get(key) if pools is not None else None
+        if pool is None:
+            pool = bank.ids(topics=schedule.topics or None, difficulty=schedule.difficulty)
+            if pools is not None:
+                pools[key] = pool
+        if mode != progress_store.WEAKEST:
             return pool
         weakest = await self.progress.weakest_topic(place.platform, place.team_id, schedule.topics or None)
         narrowed = bank.ids(topics=[weakest], difficulty=schedule.difficulty) if weakest else []
         return narrowed if set(narrowed) - used else pool
 
     async def _post_for(self, schedule: Schedule, day: date, now: datetime) -> str:
-        used = await self.store.used_in_cycle(schedule.place, schedule.cycle)
-        pool = await self._pool(schedule, used)
+        """Draw, record and send the day's question in one channel now (`/qotd now`)."""
+        place = schedule.place
+        bank = await self.team_bank(place.platform, place.team_id)
+        mode = await progress_store.topic_mode(self.store, place.platform, place.team_id, place.channel_id)
+        _, used = await self.store.qotd_history(place, day, schedule.cycle)
+        pool = await self._pool(schedule, used, bank, mode)
         question_id, wrapped = fresh_in_cycle(pool, used, self.rng)
         if question_id is None:
             return "No questions match this channel's topics and difficulty."
         cycle = schedule.cycle + 1 if wrapped else schedule.cycle
-        post_id = await self.store.claim_qotd(schedule.place, day, question_id, cycle,
-                                              now + timedelta(minutes=schedule.reveal_minutes), now, self.instance)
-        if post_id is None:
+        post = await self.store.claim_qotd(place, day, question_id, cycle,
+                                           now + timedelta(minutes=schedule.reveal_minutes), now, self.instance)
+        if post is None:
             return "Today's question is already posted here."
         if wrapped:
-            # Only after winning the day's post, and compare-and-set: one new round and one notice, however many
-            # processes (or a /qotd now racing the tick) found the pool used up.
-            _, started = await schedule_store.bump_cycle(self.store, schedule.place, schedule.cycle)
-            if started:
-                await self._notify(schedule.place, f"Every one of the {len(pool)} questions in this channel's pool "
-                                                   "has been posted; the question of the day starts over from the "
-                                                   "full pool.")
-        post = await self.store.get_post(post_id)
-        assert post is not None
-        return await self._deliver(schedule, post, now)
+            await self._start_new_round(schedule, len(pool))
+        return await self._deliver(schedule, post, now, bank)
 
-    async def _deliver(self, schedule: Schedule, post: PostRow, now: datetime) -> str:
+    async def _start_new_round(self, schedule: Schedule, pool_size: int) -> None:
+        # Only after winning the day's post, and compare-and-set: one new round and one notice, however many
+        # processes (or a /qotd now racing the tick) found the pool used up.
+        _, started = await schedule_store.bump_cycle(self.store, schedule.place, schedule.cycle)
+        if started:
+            await self._notify(schedule.place, f"Every one of the {pool_size} questions in this channel's pool has "
+                                               "been posted; the question of the day starts over from the full pool.")
+
+    async def _deliver(self, schedule: Schedule, post: PostRow, now: datetime, bank: Bank | None = None) -> str:
         self._inflight.add(post.id)
         try:
-            return await self._deliver_once(schedule, post, now)
+            return await self._deliver_once(schedule, post, now, bank)
         finally:
             self._inflight.discard(post.id)
 
-    async def _deliver_once(self, schedule: Schedule, post: PostRow, now: datetime) -> str:
+    async def _deliver_once(self, schedule: Schedule, post: PostRow, now: datetime, bank: Bank | None) -> str:
         outbound = self.outbounds.get(post.platform)
-        question = (await self.team_bank(post.platform, post.team_id)).get(post.question_id)
+        question = (bank or await self.team_bank(post.platform, post.team_id)).get(post.question_id)
         if outbound is None or question is None:
             await self.store.mark_post_status(post.id, "skipped")
             return "Could not post: no connection to this platform or the question is gone."
@@ -352,7 +522,7 @@ class QotdService:
             # and the next tick asks the adapter whether it went out before trying again.
             self.failures.failed(key, what, exc)
             return "Posting failed unexpectedly; the question will be posted on the next try."
-        await self.store.mark_posted(post.id, posted.message_id, posted.thread_id, self.clock.now())
+        await self._posted.mark_posted(post.id, posted.message_id, posted.thread_id, self.clock.now())
         self.failures.succeeded(key, what)
         return "Posted today's question."
 

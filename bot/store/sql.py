@@ -38,6 +38,26 @@ def keyed_params(engine: str, keys: Sequence[Sequence[Any]], width: int) -> tupl
     return tuple([k[i] for k in keys] for i in range(width))
 
 
+def keys_sqlite(columns: Sequence[tuple[str, str]]) -> str:
+    """SQLite: rows of (name, type) columns from one JSON parameter, a list of lists (see `keyed_params`)."""
+    picked = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, (name, _) in enumerate(columns))
+    return f"SELECT {picked} FROM json_each(?)"
+
+
+def keys_postgres(columns: Sequence[tuple[str, str]]) -> str:
+    """PostgreSQL: rows of (name, type) columns from one typed array parameter per column (`unnest`)."""
+    arrays = ", ".join(f"?::{kind}[]" for _, kind in columns)
+    return f"SELECT * FROM unnest({arrays}) AS k ({', '.join(name for name, _ in columns)})"
+
+
+KEYS = {"sqlite": keys_sqlite, "postgres": keys_postgres}
+
+# Claiming due schedules (bot.store.schedules.claim_due): on PostgreSQL the matching rows are locked first and rows
+# another claim holds are skipped (not waited for), so replicas claiming at once split the due rows; SQLite has one
+# writer at a time, so its claims never overlap anyway.
+CLAIM_LOCK = {"sqlite": "", "postgres": " FOR UPDATE OF s SKIP LOCKED"}
+
+
 # Tables and their columns (aliases.py finds every table with a question_id column).
 LIST_TABLES = {
     "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",

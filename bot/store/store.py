@@ -12,6 +12,7 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from bot.domain.records import PostRow, UserSettings
 from bot.store import claims, grades
 from bot.store.backend import DatabaseUnavailableError, is_postgres_url, redacted
 from bot.store.claims import ReminderCandidate
+from bot.store.sql import KEYS, keyed_params
 from bot.store.sql import keyed_lookup_sqlite as keyed_lookup
 from bot.store.sqlite_backend import SqliteBackend
 
@@ -38,6 +40,17 @@ _POST_COLUMNS = (
     "id, platform, team_id, channel_id, kind, user_id, question_id, local_date, cycle, status, "
     "message_id, thread_id, reveal_at, revealed_at, created_at"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class QotdClaim:
+    """One channel's question of the day to record as pending (see `Store.claim_qotds`)."""
+
+    place: Place
+    local_day: date
+    question_id: str
+    cycle: int
+    reveal_at: datetime
 
 
 def _post(row: Any) -> PostRow | None:
@@ -333,31 +346,75 @@ class Store:
             )
         )
 
-    async def used_in_cycle(self, place: Place, cycle: int) -> set[str]:
+    async def qotd_history(self, place: Place, local_day: date, cycle: int) -> tuple[bool, set[str]]:
+        """(whether the channel has a post for `local_day`, the questions posted in `cycle`), in one read."""
         rows = await self.fetchall(
-            "SELECT question_id FROM posts WHERE platform = ? AND team_id = ? AND channel_id = ? "
-            "AND kind = 'qotd' AND cycle = ?",
-            (place.platform, place.team_id, place.channel_id, cycle),
+            "SELECT question_id, cycle, local_date FROM posts WHERE platform = ? AND team_id = ? AND channel_id = ? "
+            "AND kind = 'qotd' AND (cycle = ? OR local_date = ?)",
+            (place.platform, place.team_id, place.channel_id, cycle, local_day.isoformat()),
         )
-        return {r[0] for r in rows}
+        day = local_day.isoformat()
+        return any(r[2] == day for r in rows), {r[0] for r in rows if r[1] == cycle}
+
+    async def qotd_histories(self, wanted: Sequence[tuple[Place, date, int]]) -> dict[Place, tuple[bool, set[str]]]:
+        """`qotd_history` of many channels (place, day, cycle) in one read."""
+        keys = KEYS[self.engine]([("k_platform", "text"), ("k_team", "text"), ("k_channel", "text"),
+                                  ("k_day", "text"), ("k_cycle", "int")])
+        rows = await self.fetchall(
+            f"WITH k AS ({keys}) SELECT k_platform, k_team, k_channel, p.question_id, p.cycle = k_cycle, "
+            "p.local_date = k_day FROM k JOIN posts p ON p.platform = k_platform AND p.team_id = k_team "
+            "AND p.channel_id = k_channel WHERE p.kind = 'qotd' AND (p.cycle = k_cycle OR p.local_date = k_day)",
+            keyed_params(self.engine, [(p.platform, p.team_id, p.channel_id, d.isoformat(), c) for p, d, c in wanted],
+                         5),
+        )
+        out: dict[Place, tuple[bool, set[str]]] = {place: (False, set()) for place, _, _ in wanted}
+        for platform, team, channel, question_id, in_cycle, on_day in rows:
+            place = Place(platform, team, channel)
+            posted, used = out[place]
+            if in_cycle:
+                used.add(question_id)
+            out[place] = (posted or bool(on_day), used)
+        return out
+
+    async def claim_qotds(self, wanted: Sequence[QotdClaim], now: datetime, owner: str) -> dict[Place, PostRow]:
+        """`claim_qotd` for many channels in one statement: the rows recorded, by place (a channel that already
+        has a post for its date is left out)."""
+        if not wanted:
+            return {}
+        keys = KEYS[self.engine]([("k_platform", "text"), ("k_team", "text"), ("k_channel", "text"),
+                                  ("k_question", "text"), ("k_day", "text"), ("k_cycle", "int"),
+                                  ("k_reveal", "text"), ("k_now", "text"), ("k_owner", "text")])
+        stamp = iso(now)
+        rows = await self.execute_alone(
+            f"WITH k AS ({keys}) INSERT INTO posts (platform, team_id, channel_id, kind, question_id, local_date, "
+            "cycle, status, created_at, reveal_at, attempt_by, attempt_at) "
+            "SELECT k_platform, k_team, k_channel, 'qotd', k_question, k_day, k_cycle, 'pending', k_now, k_reveal, "
+            "k_owner, k_now FROM k WHERE true "  # `WHERE true`: SQLite's parser needs it before ON CONFLICT
+            "ON CONFLICT (platform, team_id, channel_id, local_date) WHERE kind = 'qotd' DO NOTHING "
+            f"RETURNING {_POST_COLUMNS}",
+            keyed_params(self.engine, [(c.place.platform, c.place.team_id, c.place.channel_id, c.question_id,
+                                        c.local_day.isoformat(), c.cycle, iso(c.reveal_at), stamp, owner)
+                                       for c in wanted], 9),
+        )
+        posts = [PostRow(*r) for r in rows]
+        return {p.place: p for p in posts}
 
     async def claim_qotd(
         self, place: Place, local_day: date, question_id: str, cycle: int, reveal_at: datetime, now: datetime,
         owner: str | None = None,
-    ) -> int | None:
-        """Record the intent to post today's question (leased to `owner` for delivery); None if this channel
-        already has one for the date."""
-        async with self.write() as db:
-            cur = await db.execute(
-                "INSERT INTO posts (platform, team_id, channel_id, kind, question_id, local_date, "
-                "cycle, status, created_at, reveal_at, attempt_by, attempt_at) "
-                "VALUES (?, ?, ?, 'qotd', ?, ?, ?, 'pending', ?, ?, ?, ?) "
-                "ON CONFLICT (platform, team_id, channel_id, local_date) WHERE kind = 'qotd' DO NOTHING RETURNING id",
-                (place.platform, place.team_id, place.channel_id, question_id, local_day.isoformat(), cycle,
-                 iso(now), iso(reveal_at), owner, iso(now)),
-            )
-            row = await cur.fetchone()
-            return int(row[0]) if row is not None else None
+    ) -> PostRow | None:
+        """Record the intent to post today's question (leased to `owner` for delivery) and return its row; None if
+        this channel already has one for the date. One statement, committed on its own."""
+        rows = await self.execute_alone(
+            "INSERT INTO posts (platform, team_id, channel_id, kind, question_id, local_date, "
+            "cycle, status, created_at, reveal_at, attempt_by, attempt_at) "
+            "VALUES (?, ?, ?, 'qotd', ?, ?, ?, 'pending', ?, ?, ?, ?) "
+            "ON CONFLICT (platform, team_id, channel_id, local_date) WHERE kind = 'qotd' DO NOTHING "
+            f"RETURNING {_POST_COLUMNS}",
+            (place.platform, place.team_id, place.channel_id, question_id, local_day.isoformat(), cycle,
+             iso(now), iso(reveal_at), owner, iso(now)),
+        )
+        return PostRow(*rows[0]) if rows else None
 
     async def take_delivery(self, post_id: int, owner: str, now: datetime, stale_before: datetime) -> bool:
         """Lease a pending post for delivery: True if it was free, already ours, or its lease ran out."""
@@ -376,11 +433,23 @@ class Store:
         return [PostRow(*r) for r in rows]
 
     async def mark_posted(self, post_id: int, message_id: str, thread_id: str | None, now: datetime) -> None:
-        async with self.write() as db:
-            await db.execute(
-                "UPDATE posts SET status = 'posted', message_id = ?, thread_id = ?, posted_at = ? WHERE id = ?",
-                (message_id, thread_id, iso(now), post_id),
-            )
+        """Record the message of a delivered post (one statement, committed on its own)."""
+        await self.execute_alone(
+            "UPDATE posts SET status = 'posted', message_id = ?, thread_id = ?, posted_at = ? WHERE id = ?",
+            (message_id, thread_id, iso(now), post_id),
+        )
+
+    async def mark_many_posted(self, delivered: Sequence[tuple[int, str, str | None, datetime]]) -> None:
+        """`mark_posted` for many posts, (post id, message id, thread id, when), in one statement."""
+        if not delivered:
+            return
+        keys = KEYS[self.engine]([("k_id", "bigint"), ("k_message", "text"), ("k_thread", "text"),
+                                  ("k_at", "text")])
+        await self.execute_alone(
+            f"WITH k AS ({keys}) UPDATE posts SET status = 'posted', message_id = k_message, thread_id = k_thread, "
+            "posted_at = k_at FROM k WHERE posts.id = k_id",
+            keyed_params(self.engine, [(i, m, t, iso(at)) for i, m, t, at in delivered], 4),
+        )
 
     async def mark_post_status(self, post_id: int, status: str) -> None:
         async with self.write() as db:
