@@ -40,6 +40,7 @@ from bot.store.store import Store
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 GRADES = ("again", "hard", "good", "easy")
+HIDDEN_EVERY = 1_000  # one board player in this many has hidden themselves (`/leaderboard hide`)
 
 
 def bare_sqlite_inserts(folder: Path, count: int) -> float:
@@ -158,6 +159,10 @@ def seed_leaderboard(path: Path, users: int, grades: int) -> None:
     conn.execute("BEGIN")
     conn.execute("DROP TRIGGER grades_mark_day")
     conn.execute("DROP TRIGGER IF EXISTS scores_level_new")
+    conn.executemany(  # every player has a users row (names, `/leaderboard hide`); one in HIDDEN_EVERY hides
+        "INSERT INTO users (platform, user_id, display_name, created_at, board_hidden) VALUES ('bench', ?, ?, ?, ?)",
+        [(f"U{u}", f"User {u}", iso(NOW), int(u % HIDDEN_EVERY == 7)) for u in range(users)],
+    )
     conn.executemany(
         "INSERT INTO posts (id, platform, team_id, channel_id, kind, user_id, question_id, status, created_at) "
         "VALUES (?, 'bench', 'BIG', 'C1', 'quiz', 'seed', 'q', 'posted', ?)",

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import asyncpg
 
 from bench.common import percentile
-from bench.core_bench import GRADES, NOW, grade_requests, synthetic_bank
+from bench.core_bench import GRADES, HIDDEN_EVERY, NOW, grade_requests, synthetic_bank
 from bot.clock import ManualClock, iso
 from bot.commands.args import QuizArgs
 from bot.domain.events import Actor, Place
@@ -187,9 +187,15 @@ async def draw_latency(admin_url: str, bank_size: int = 10_000, seen: int = 2_00
 
 
 async def seed_leaderboard(url: str, users: int, grades: int) -> None:
-    """`grades` grades with COPY (user triggers off while seeding), then totals and levels by aggregate SQL."""
+    """`grades` grades with COPY (user triggers off while seeding), then totals and levels by aggregate SQL.
+
+    Every player has a users row (the board joins it for names and `/leaderboard hide`); one in HIDDEN_EVERY hides.
+    """
     conn = await asyncpg.connect(url)
     try:
+        await conn.copy_records_to_table(
+            "users", columns=["platform", "user_id", "display_name", "created_at", "board_hidden"],
+            records=[("bench", f"U{u}", f"User {u}", iso(NOW), int(u % HIDDEN_EVERY == 7)) for u in range(users)])
         posts = grades // users + 1
         await conn.copy_records_to_table(
             "posts", columns=["id", "platform", "team_id", "channel_id", "kind", "user_id", "question_id", "status",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from bot.clock import iso
 from bot.domain.streak import StreakState
@@ -29,14 +30,17 @@ class Board:
 # The top of a period board and the caller's own row, in one statement (one round trip where four were made).
 # Part 0: the top `limit` visible players, in board order. Part 1, only when the caller has a score and is not in
 # the top: their row, with the players ahead (from the level histogram, then the equals that got there first) and
-# the hidden players among those (`/leaderboard hide`: few, found through the partial index users_board_hidden).
+# the hidden players among those (`/leaderboard hide`: few, found through the partial index users_board_hidden;
+# CROSS JOIN makes SQLite start from them, not from every score in the period; PostgreSQL plans it as a join).
 # Equals are counted with a row-value comparison, a range on the scores_rank index, not a filter over every
-# player on the same score. ?1 platform, ?2 team, ?3 period, ?4 caller, ?5 limit.
+# player on the same score. ?1 platform, ?2 team, ?3 period, ?4 caller; {limit} is written into the SQL (an int):
+# with LIMIT as a parameter PostgreSQL's generic plan guesses 50 rows and a parallel scan (13 ms to start its
+# workers), so it re-plans every call (1-3 ms); with the literal the cached generic plan is the good one.
 _BOARD = (
     "WITH top AS (SELECT s.user_id, COALESCE(u.display_name, s.user_id) AS name, s.points, s.grades, s.achieved_at "
     "FROM scores s LEFT JOIN users u ON u.platform = s.platform AND u.user_id = s.user_id "
     "WHERE s.platform = ?1 AND s.team_id = ?2 AND s.period = ?3 AND COALESCE(u.board_hidden, 0) = 0 "
-    "ORDER BY s.points DESC, s.achieved_at ASC, s.user_id ASC LIMIT ?5), "
+    "ORDER BY s.points DESC, s.achieved_at ASC, s.user_id ASC LIMIT {limit}), "
     "mine AS (SELECT s.user_id, COALESCE(u.display_name, s.user_id) AS name, s.points, s.grades, s.achieved_at "
     "FROM scores s LEFT JOIN users u ON u.platform = s.platform AND u.user_id = s.user_id "
     "WHERE s.platform = ?1 AND s.team_id = ?2 AND s.period = ?3 AND s.user_id = ?4 "
@@ -48,13 +52,18 @@ _BOARD = (
     "AND l.period = ?3 AND l.points > m.points) "
     "+ (SELECT COUNT(*) FROM scores e WHERE e.platform = ?1 AND e.team_id = ?2 AND e.period = ?3 "
     "AND e.points = m.points AND (e.achieved_at, e.user_id) < (m.achieved_at, m.user_id)), "
-    "(SELECT COUNT(*) FROM users h JOIN scores hs ON hs.platform = h.platform AND hs.team_id = ?2 "
-    "AND hs.period = ?3 AND hs.user_id = h.user_id WHERE h.platform = ?1 AND h.board_hidden = 1 "
+    "(SELECT COUNT(*) FROM users h CROSS JOIN scores hs WHERE hs.platform = h.platform AND hs.team_id = ?2 "
+    "AND hs.period = ?3 AND hs.user_id = h.user_id AND h.platform = ?1 AND h.board_hidden = 1 "
     "AND h.user_id <> m.user_id AND (hs.points > m.points OR (hs.points = m.points "
     "AND (hs.achieved_at, hs.user_id) < (m.achieved_at, m.user_id)))) "
     "FROM mine m "
     "ORDER BY part, points DESC, achieved_at ASC, user_id ASC"
 )
+
+
+@lru_cache(maxsize=16)
+def _board_sql(limit: int) -> str:
+    return _BOARD.format(limit=int(limit))
 
 
 async def period_board(store: Store, platform: str, team_id: str, period: str, user_id: str, limit: int = 10,
@@ -63,7 +72,7 @@ async def period_board(store: Store, platform: str, team_id: str, period: str, u
 
     `with_total` also counts the players (from the level histogram; only the dashboard shows it).
     """
-    rows = await store.fetchall(_BOARD, (platform, team_id, period, user_id, limit))
+    rows = await store.fetchall(_board_sql(limit), (platform, team_id, period, user_id))
     top = [BoardRow(i + 1, r[1], r[2], r[3], r[4]) for i, r in enumerate(r for r in rows if r[0] == 0)]
     me = next((row for row in top if row.user_id == user_id), None)
     mine = next((r for r in rows if r[0] == 1), None)
