@@ -40,6 +40,11 @@ from bot.store.store import Store
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 GRADES = ("again", "hard", "good", "easy")
+HIDDEN_EVERY = 1_000  # one board player in this many has hidden themselves (`/leaderboard hide`)
+# Draws and boards timed before the measured ones, reported apart as the cold figure: the first calls on a
+# connection prepare the statement, and PostgreSQL plans a prepared statement's first 5 executions from scratch
+# (2-3 ms for the board's) before it keeps the generic plan. A running bot pays that once per pooled connection.
+WARMUP = 10
 
 
 def bare_sqlite_inserts(folder: Path, count: int) -> float:
@@ -119,6 +124,13 @@ async def grades_throughput(folder: Path, total: int = 20_000, users: int = 5_00
             "grades_per_s": total / committed, "grades_per_s_incl_cards": total / with_cards, "cards": rows[1]}
 
 
+def steady(timings: list[float], **extra: int) -> dict:
+    """Median and p99 after the first WARMUP calls, and the slowest of those (`cold_max_ms`)."""
+    warm = timings[WARMUP:]
+    return {**extra, "median_ms": statistics.median(warm), "p99_ms": percentile(warm, 0.99),
+            "cold_max_ms": max(timings[:WARMUP])}
+
+
 def synthetic_bank(size: int) -> Bank:
     questions = tuple(
         Question(id=f"q{i:05d}", topic=TOPICS[i % len(TOPICS)], difficulty=DIFFICULTIES[i % 3],
@@ -142,11 +154,11 @@ async def draw_latency(folder: Path, bank_size: int = 10_000, seen: int = 2_000,
         actor = Actor("bench", "T1", "U1")
         place = Place("bench", "T1", "C1")
         timings = []
-        for _ in range(draws):
+        for _ in range(WARMUP + draws):
             start = time.perf_counter()
             await practice.draw(actor, place, QuizArgs())
             timings.append((time.perf_counter() - start) * 1000)
-    return {"draws": draws, "median_ms": statistics.median(timings), "p99_ms": percentile(timings, 0.99)}
+    return steady(timings, draws=draws)
 
 
 def seed_leaderboard(path: Path, users: int, grades: int) -> None:
@@ -158,6 +170,10 @@ def seed_leaderboard(path: Path, users: int, grades: int) -> None:
     conn.execute("BEGIN")
     conn.execute("DROP TRIGGER grades_mark_day")
     conn.execute("DROP TRIGGER IF EXISTS scores_level_new")
+    conn.executemany(  # every player has a users row (names, `/leaderboard hide`); one in HIDDEN_EVERY hides
+        "INSERT INTO users (platform, user_id, display_name, created_at, board_hidden) VALUES ('bench', ?, ?, ?, ?)",
+        [(f"U{u}", f"User {u}", iso(NOW), int(u % HIDDEN_EVERY == 7)) for u in range(users)],
+    )
     conn.executemany(
         "INSERT INTO posts (id, platform, team_id, channel_id, kind, user_id, question_id, status, created_at) "
         "VALUES (?, 'bench', 'BIG', 'C1', 'quiz', 'seed', 'q', 'posted', ?)",
@@ -198,14 +214,13 @@ async def leaderboard_latency(folder: Path, users: int, grades: int, queries: in
     async with Store.open(path) as store:
         period = week_key(NOW, "UTC")
         timings = []
-        for _ in range(queries):
+        for _ in range(WARMUP + queries):
             caller = f"U{rng.randrange(users)}"
             t0 = time.perf_counter()
             board = await boards.period_board(store, "bench", "BIG", period, caller)
             timings.append((time.perf_counter() - t0) * 1000)
             assert len(board.top) == 10 and board.me is not None
-    return {"users": users, "grades": grades, "seed_s": seeded, "median_ms": statistics.median(timings),
-            "p99_ms": percentile(timings, 0.99)}
+    return {"users": users, "grades": grades, "seed_s": seeded, **steady(timings)}
 
 
 async def run(quick: bool = False) -> dict:
@@ -227,9 +242,10 @@ def report(figures: dict) -> list[tuple[str, str, str]]:
         ("grades recorded (grade+streak+leaderboards)", f"{g['grades_per_s']:,.0f} /s in {g['batches']} batches", ""),
         ("grades ratio to baseline", f"{figures['grade_ratio']:.2f}", ">= 0.5"),
         ("grades incl. FSRS card updates", f"{g['grades_per_s_incl_cards']:,.0f} /s", ""),
-        ("/quiz draw, bank 10k, 2k seen: median / p99", f"{d['median_ms']:.3f} / {d['p99_ms']:.3f} ms", "p99 < 2 ms"),
+        ("/quiz draw, bank 10k, 2k seen: median / p99", f"{d['median_ms']:.3f} / {d['p99_ms']:.3f} ms",
+         f"p99 < 2 ms (first {WARMUP}: max {d['cold_max_ms']:.1f} ms)"),
         (f"weekly board, {b['users']:,} users, {b['grades']:,} grades: median / p99",
-         f"{b['median_ms']:.3f} / {b['p99_ms']:.3f} ms", "p99 < 5 ms"),
+         f"{b['median_ms']:.3f} / {b['p99_ms']:.3f} ms", f"p99 < 5 ms (first {WARMUP}: max {b['cold_max_ms']:.1f} ms)"),
     ]
 
 

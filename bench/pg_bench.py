@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import contextlib
 import random
-import statistics
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -34,8 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import asyncpg
 
-from bench.common import percentile
-from bench.core_bench import GRADES, NOW, grade_requests, synthetic_bank
+from bench.core_bench import GRADES, HIDDEN_EVERY, NOW, WARMUP, grade_requests, steady, synthetic_bank
 from bot.clock import ManualClock, iso
 from bot.commands.args import QuizArgs
 from bot.domain.events import Actor, Place
@@ -179,17 +177,23 @@ async def draw_latency(admin_url: str, bank_size: int = 10_000, seen: int = 2_00
             actor = Actor("bench", "T1", "U1")
             place = Place("bench", "T1", "C1")
             timings = []
-            for _ in range(draws):
+            for _ in range(WARMUP + draws):
                 start = time.perf_counter()
                 await practice.draw(actor, place, QuizArgs())
                 timings.append((time.perf_counter() - start) * 1000)
-    return {"draws": draws, "median_ms": statistics.median(timings), "p99_ms": percentile(timings, 0.99)}
+    return steady(timings, draws=draws)
 
 
 async def seed_leaderboard(url: str, users: int, grades: int) -> None:
-    """`grades` grades with COPY (user triggers off while seeding), then totals and levels by aggregate SQL."""
+    """`grades` grades with COPY (user triggers off while seeding), then totals and levels by aggregate SQL.
+
+    Every player has a users row (the board joins it for names and `/leaderboard hide`); one in HIDDEN_EVERY hides.
+    """
     conn = await asyncpg.connect(url)
     try:
+        await conn.copy_records_to_table(
+            "users", columns=["platform", "user_id", "display_name", "created_at", "board_hidden"],
+            records=[("bench", f"U{u}", f"User {u}", iso(NOW), int(u % HIDDEN_EVERY == 7)) for u in range(users)])
         posts = grades // users + 1
         await conn.copy_records_to_table(
             "posts", columns=["id", "platform", "team_id", "channel_id", "kind", "user_id", "question_id", "status",
@@ -239,14 +243,13 @@ async def leaderboard_latency(admin_url: str, users: int, grades: int, queries: 
         async with Store.open(url) as store:
             period = week_key(NOW, "UTC")
             timings = []
-            for _ in range(queries):
+            for _ in range(WARMUP + queries):
                 caller = f"U{rng.randrange(users)}"
                 t0 = time.perf_counter()
                 board = await boards.period_board(store, "bench", "BIG", period, caller)
                 timings.append((time.perf_counter() - t0) * 1000)
                 assert len(board.top) == 10 and board.me is not None
-    return {"users": users, "grades": grades, "seed_s": seeded, "median_ms": statistics.median(timings),
-            "p99_ms": percentile(timings, 0.99)}
+    return {"users": users, "grades": grades, "seed_s": seeded, **steady(timings)}
 
 
 async def run(admin_url: str, quick: bool = False) -> dict:
@@ -267,9 +270,10 @@ def report(figures: dict) -> list[tuple[str, str, str]]:
          ">= 0.5"),
         ("PG: grades incl. FSRS card updates", f"{g['grades_per_s_incl_cards']:,.0f} /s", ""),
         ("PG: /quiz draw, bank 10k, 2k seen: median / p99", f"{d['median_ms']:.3f} / {d['p99_ms']:.3f} ms",
-         "p99 < 3 ms"),
+         f"p99 < 3 ms (first {WARMUP}: max {d['cold_max_ms']:.1f} ms)"),
         (f"PG: weekly board, {b['users']:,} users, {b['grades']:,} grades: median / p99",
-         f"{b['median_ms']:.3f} / {b['p99_ms']:.3f} ms", f"p99 < 10 ms (seeded in {b['seed_s']:.0f} s)"),
+         f"{b['median_ms']:.3f} / {b['p99_ms']:.3f} ms",
+         f"p99 < 10 ms (first {WARMUP}: max {b['cold_max_ms']:.1f} ms; seeded in {b['seed_s']:.0f} s)"),
     ]
 
 

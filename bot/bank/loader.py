@@ -80,6 +80,8 @@ class Bank:
     by_id: dict[str, Question] = field(init=False)
     aliases: dict[str, str] = field(init=False)
     _by_filter: dict[tuple[str, str], tuple[str, ...]] = field(init=False)
+    _pools: dict[tuple[tuple[str, ...] | None, str | None], tuple[str, ...]] = field(
+        init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.by_id = {q.id: q for q in self.questions}
@@ -89,6 +91,7 @@ class Bank:
         for q in self.questions:
             index.setdefault((q.topic, q.difficulty), []).append(q.id)
         self._by_filter = {k: tuple(v) for k, v in index.items()}
+        self._pools = {}
 
     def __len__(self) -> int:
         return len(self.questions)
@@ -114,14 +117,25 @@ class Bank:
 
     def ids(self, *, topics: Iterable[str] | None = None, difficulty: str | None = None) -> list[str]:
         """Question ids matching the filter; None means any."""
-        wanted_topics = list(topics) if topics else list(TOPICS)
-        wanted_diffs = [difficulty] if difficulty else list(DIFFICULTIES)
-        out: list[str] = []
-        for t in wanted_topics:
-            for d in wanted_diffs:
-                out.extend(self._by_filter.get((t, d), ()))
-        return out
+        return list(self.pool(topics=topics, difficulty=difficulty))
 
+    def pool(self, *, topics: Iterable[str] | None = None, difficulty: str | None = None) -> tuple[str, ...]:
+        """`ids()` as a tuple, built once per filter and kept (the bank never changes): the draw asks for it on
+        every `/quiz`, and joining 10,000 ids anew each time cost more than the draw's own choice."""
+        key = (tuple(topics) if topics else None, difficulty or None)
+        found = self._pools.get(key)
+        if found is None:
+            wanted_topics = key[0] or TOPICS
+            wanted_diffs = (difficulty,) if difficulty else DIFFICULTIES
+            found = tuple(q for t in wanted_topics for d in wanted_diffs for q in self._by_filter.get((t, d), ()))
+            if len(self._pools) >= MAX_CACHED_POOLS:
+                self._pools.clear()
+            self._pools[key] = found
+        return found
+
+
+# Filters whose id tuples a bank keeps (topic combinations typed by users; cleared when full).
+MAX_CACHED_POOLS = 256
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: several times faster
 

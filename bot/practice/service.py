@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,9 +64,9 @@ class PracticeService:
     """Draws, reveals and grades.
 
     A user's served counts are cached, and every draw checks the one count it relies on against the database
-    (a primary-key read): counts only grow, so if the chosen question's stored count equals the cached one it
-    is truly among the least served, whatever other processes served meanwhile; if not, the counts are read
-    again and the choice made again.
+    in the statement that records the draw (a primary-key read inside the insert): counts only grow, so if the
+    chosen question's stored count equals the cached one it is truly among the least served, whatever other
+    processes served meanwhile; if not, nothing is recorded, the counts are read again and the choice made again.
     """
 
     def __init__(self, *, store: Store, bank: Bank, clock: Clock, writer: GradeWriter, rng: random.Random) -> None:
@@ -94,16 +94,32 @@ class PracticeService:
             self._served[key] = await self.store.served_counts(platform, user_id)
         return self._served[key]
 
-    async def _least_served(self, actor: Actor, candidates: list[str]) -> tuple[str, dict[str, int]]:
-        """A least-served candidate, checked against the database (another process may have served it)."""
+    async def _serve_least_served(self, actor: Actor, place: Place, candidates: Sequence[str],
+                                  bank: Bank) -> tuple[Reply, bool]:
+        """Serve a least-served candidate: (card, whether it starts a new round: every candidate already seen
+        as often as it).
+
+        The check against the database rides on the insert (`Store.draw_quiz_post`): one statement per draw.
+        When another process served the chosen question meanwhile, nothing is recorded and the counts are read
+        again; the third choice is recorded whatever the count (two lost races in a row: a user drawing in two
+        processes at once).
+        """
         served = await self._served_counts(actor.platform, actor.user_id)
         for attempt in range(3):
             question_id = least_served(candidates, served, self.rng)
             assert question_id is not None
-            stored = await self.store.served_times(actor.platform, actor.user_id, question_id)
-            if stored == served.get(question_id, 0) or attempt == 2:
-                return question_id, served
-            served = await self._served_counts(actor.platform, actor.user_id, fresh=True)
+            times = served.get(question_id, 0)
+            if attempt == 2:
+                post_id = await self.store.create_quiz_post(place, actor.user_id, question_id, self.clock.now())
+            else:
+                found = await self.store.draw_quiz_post(place, actor.user_id, question_id, self.clock.now(), times)
+                if found is None:
+                    served = await self._served_counts(actor.platform, actor.user_id, fresh=True)
+                    continue
+                post_id = found
+            new_round = times > 0 and all(served.get(c, 0) == times for c in candidates)
+            self._count_served(actor.platform, actor.user_id, question_id)
+            return self._card(question_id, post_id, None, bank), new_round
         raise AssertionError("unreachable")
 
     def _count_served(self, platform: str, user_id: str, question_id: str) -> None:
@@ -121,16 +137,15 @@ class PracticeService:
             if due:
                 return [await self._serve(actor, place, due[0], heading="🔁 Review", bank=bank)]
             notes.append(Reply(text="No reviews are due right now — here is a new question instead."))
-        candidates = bank.ids(topics=args.topics or None, difficulty=args.difficulty)
+        candidates = bank.pool(topics=args.topics or None, difficulty=args.difficulty)
         if not candidates:
             wanted = " + ".join([*(args.topics or ["any topic"]), args.difficulty or "any difficulty"])
             return [error(f"There are no questions for {wanted} yet. Try another difficulty, or `/topics` to see "
                           "what the bank holds.")]
-        question_id, served = await self._least_served(actor, candidates)
-        times = served.get(question_id, 0)
-        if times > 0 and all(served.get(c, 0) == times for c in candidates):
+        card, new_round = await self._serve_least_served(actor, place, candidates, bank)
+        if new_round:
             notes.append(Reply(text="You have seen every question in this selection — starting a new round."))
-        return [*notes, await self._serve(actor, place, question_id, bank=bank)]
+        return [*notes, card]
 
     def _matches(self, bank: Bank, question_id: str, args: QuizArgs) -> bool:
         q = bank.get(question_id)
@@ -142,6 +157,10 @@ class PracticeService:
                      *, bank: Bank) -> Reply:
         post_id = await self.store.create_quiz_post(place, actor.user_id, question_id, self.clock.now())
         self._count_served(actor.platform, actor.user_id, question_id)
+        return self._card(question_id, post_id, heading, bank)
+
+    @staticmethod
+    def _card(question_id: str, post_id: int, heading: str | None, bank: Bank) -> Reply:
         question = bank.by_id[question_id]
         return Reply(card=QuestionCard(question, post_id, heading=heading), buttons=question_buttons(post_id))
 

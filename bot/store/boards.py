@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from bot.clock import iso
 from bot.domain.streak import StreakState
@@ -26,12 +27,43 @@ class Board:
     total_players: int
 
 
-_BOARD_TOP = (
-    "SELECT s.user_id, COALESCE(u.display_name, s.user_id), s.points, s.grades FROM scores s "
-    "LEFT JOIN users u ON u.platform = s.platform AND u.user_id = s.user_id "
-    "WHERE s.platform = ? AND s.team_id = ? AND s.period = ? AND COALESCE(u.board_hidden, 0) = 0 "
-    "ORDER BY s.points DESC, s.achieved_at ASC, s.user_id ASC LIMIT ?"
+# The top of a period board and the caller's own row, in one statement (one round trip where four were made).
+# Part 0: the top `limit` visible players, in board order. Part 1, only when the caller has a score and is not in
+# the top: their row, with the players ahead (from the level histogram, then the equals that got there first) and
+# the hidden players among those (`/leaderboard hide`: few, found through the partial index users_board_hidden;
+# CROSS JOIN makes SQLite start from them, not from every score in the period; PostgreSQL plans it as a join).
+# Equals are counted with a row-value comparison, a range on the scores_rank index, not a filter over every
+# player on the same score. ?1 platform, ?2 team, ?3 period, ?4 caller; {limit} is written into the SQL (an int):
+# with LIMIT as a parameter PostgreSQL's generic plan guesses 50 rows and a parallel scan (13 ms to start its
+# workers), so it re-plans every call (1-3 ms); with the literal the cached generic plan is the good one.
+_BOARD = (
+    "WITH top AS (SELECT s.user_id, COALESCE(u.display_name, s.user_id) AS name, s.points, s.grades, s.achieved_at "
+    "FROM scores s LEFT JOIN users u ON u.platform = s.platform AND u.user_id = s.user_id "
+    "WHERE s.platform = ?1 AND s.team_id = ?2 AND s.period = ?3 AND COALESCE(u.board_hidden, 0) = 0 "
+    "ORDER BY s.points DESC, s.achieved_at ASC, s.user_id ASC LIMIT {limit}), "
+    "mine AS (SELECT s.user_id, COALESCE(u.display_name, s.user_id) AS name, s.points, s.grades, s.achieved_at "
+    "FROM scores s LEFT JOIN users u ON u.platform = s.platform AND u.user_id = s.user_id "
+    "WHERE s.platform = ?1 AND s.team_id = ?2 AND s.period = ?3 AND s.user_id = ?4 "
+    "AND NOT EXISTS (SELECT 1 FROM top WHERE top.user_id = ?4)) "
+    "SELECT 0 AS part, user_id, name, points, grades, achieved_at, 0 AS ahead, 0 AS hidden FROM top "
+    "UNION ALL "
+    "SELECT 1, m.user_id, m.name, m.points, m.grades, m.achieved_at, "
+    "(SELECT COALESCE(SUM(l.users), 0) FROM score_levels l WHERE l.platform = ?1 AND l.team_id = ?2 "
+    "AND l.period = ?3 AND l.points > m.points) "
+    "+ (SELECT COUNT(*) FROM scores e WHERE e.platform = ?1 AND e.team_id = ?2 AND e.period = ?3 "
+    "AND e.points = m.points AND (e.achieved_at, e.user_id) < (m.achieved_at, m.user_id)), "
+    "(SELECT COUNT(*) FROM users h CROSS JOIN scores hs WHERE hs.platform = h.platform AND hs.team_id = ?2 "
+    "AND hs.period = ?3 AND hs.user_id = h.user_id AND h.platform = ?1 AND h.board_hidden = 1 "
+    "AND h.user_id <> m.user_id AND (hs.points > m.points OR (hs.points = m.points "
+    "AND (hs.achieved_at, hs.user_id) < (m.achieved_at, m.user_id)))) "
+    "FROM mine m "
+    "ORDER BY part, points DESC, achieved_at ASC, user_id ASC"
 )
+
+
+@lru_cache(maxsize=16)
+def _board_sql(limit: int) -> str:
+    return _BOARD.format(limit=int(limit))
 
 
 async def period_board(store: Store, platform: str, team_id: str, period: str, user_id: str, limit: int = 10,
@@ -40,34 +72,12 @@ async def period_board(store: Store, platform: str, team_id: str, period: str, u
 
     `with_total` also counts the players (from the level histogram; only the dashboard shows it).
     """
-    rows = await store.fetchall(_BOARD_TOP, (platform, team_id, period, limit))
-    top = [BoardRow(i + 1, r[0], r[1], r[2], r[3]) for i, r in enumerate(rows)]
+    rows = await store.fetchall(_board_sql(limit), (platform, team_id, period, user_id))
+    top = [BoardRow(i + 1, r[1], r[2], r[3], r[4]) for i, r in enumerate(r for r in rows if r[0] == 0)]
     me = next((row for row in top if row.user_id == user_id), None)
-    if me is None:
-        mine = await store.fetchone(
-            "SELECT s.points, s.achieved_at, s.grades, COALESCE(u.display_name, s.user_id) FROM scores s "
-            "LEFT JOIN users u ON u.platform = s.platform AND u.user_id = s.user_id "
-            "WHERE s.platform = ? AND s.team_id = ? AND s.period = ? AND s.user_id = ?",
-            (platform, team_id, period, user_id),
-        )
-        if mine is not None:
-            # Players on higher scores come from the level histogram; only equals are counted one by one.
-            ahead = await store.fetchone(
-                "SELECT (SELECT COALESCE(SUM(users), 0) FROM score_levels WHERE platform = ?1 AND team_id = ?2 "
-                "AND period = ?3 AND points > ?4) + (SELECT COUNT(*) FROM scores WHERE platform = ?1 "
-                "AND team_id = ?2 AND period = ?3 AND points = ?4 "
-                "AND (achieved_at < ?5 OR (achieved_at = ?5 AND user_id < ?6)))",
-                (platform, team_id, period, mine[0], mine[1], user_id),
-            )
-            # Hidden players ahead are on no board (`/leaderboard hide`): they are few, so count them directly.
-            hidden = await store.fetchone(
-                "SELECT COUNT(*) FROM scores s JOIN users u ON u.platform = s.platform AND u.user_id = s.user_id "
-                "WHERE s.platform = ? AND s.team_id = ? AND s.period = ? AND u.board_hidden = 1 AND s.user_id <> ? "
-                "AND (s.points > ? OR (s.points = ? AND (s.achieved_at < ? OR (s.achieved_at = ? AND s.user_id < ?))))",
-                (platform, team_id, period, user_id, mine[0], mine[0], mine[1], mine[1], user_id),
-            )
-            rank = int(ahead[0]) + 1 - (int(hidden[0]) if hidden else 0) if ahead else 0
-            me = BoardRow(rank, user_id, mine[3], mine[0], mine[2])
+    mine = next((r for r in rows if r[0] == 1), None)
+    if me is None and mine is not None:
+        me = BoardRow(int(mine[6]) + 1 - int(mine[7]), user_id, mine[2], mine[3], mine[4])
     total = 0
     if with_total:
         count = await store.fetchone(

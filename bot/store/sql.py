@@ -57,6 +57,15 @@ KEYS = {"sqlite": keys_sqlite, "postgres": keys_postgres}
 # writer at a time, so its claims never overlap anyway.
 CLAIM_LOCK = {"sqlite": "", "postgres": " FOR UPDATE OF s SKIP LOCKED"}
 
+# A private draw, recorded only while the question's served count is what the drawing process expects (see
+# Store.draw_quiz_post). Portable; PostgreSQL appends RETURNING id, SQLite reads lastrowid (RETURNING makes its
+# autocommit insert about twice as slow). The count is a primary-key read of user_seen.
+DRAW_QUIZ_POST = (
+    "INSERT INTO posts (platform, team_id, channel_id, kind, user_id, question_id, status, created_at, posted_at) "
+    "SELECT ?, ?, ?, 'quiz', ?, ?, 'posted', ?, ? WHERE COALESCE((SELECT times FROM user_seen "
+    "WHERE platform = ? AND user_id = ? AND question_id = ?), 0) = ?"
+)
+
 
 # Tables and their columns (aliases.py finds every table with a question_id column).
 LIST_TABLES = {

@@ -24,7 +24,7 @@ from bot.domain.records import PostRow, UserSettings
 from bot.store import claims, grades
 from bot.store.backend import DatabaseUnavailableError, is_postgres_url, redacted
 from bot.store.claims import ReminderCandidate
-from bot.store.sql import KEYS, keyed_params
+from bot.store.sql import DRAW_QUIZ_POST, KEYS, keyed_params
 from bot.store.sql import keyed_lookup_sqlite as keyed_lookup
 from bot.store.sqlite_backend import SqliteBackend
 
@@ -294,19 +294,32 @@ class Store:
             (place.platform, place.team_id, place.channel_id, user_id, question_id, stamp, stamp),
         )
 
+    async def draw_quiz_post(self, place: Place, user_id: str, question_id: str, now: datetime,
+                             expected_times: int) -> int | None:
+        """Record a private draw only if the question was served to the user exactly `expected_times` times
+        (what the caller's cached counts say); the new post id, or None when the stored count differs (another
+        process served it meanwhile: re-read the counts and choose again).
+
+        The check and the insert are one statement (atomic with the served-count trigger): one trip to the
+        database per draw, where a read then an insert took two.
+        """
+        stamp = iso(now)
+        params = (place.platform, place.team_id, place.channel_id, user_id, question_id, stamp, stamp,
+                  place.platform, user_id, question_id, expected_times)
+        if self.engine == "sqlite":
+            def insert(conn: sqlite3.Connection) -> int | None:
+                cur = conn.execute(DRAW_QUIZ_POST, params)  # autocommit: committed with its trigger
+                return int(cur.lastrowid) if cur.rowcount == 1 and cur.lastrowid is not None else None
+
+            return await self.run_sync(insert)
+        rows = await self.execute_alone(f"{DRAW_QUIZ_POST} RETURNING id", params)
+        return int(rows[0][0]) if rows else None
+
     async def served_counts(self, platform: str, user_id: str) -> dict[str, int]:
         rows = await self.fetchall(
             "SELECT question_id, times FROM user_seen WHERE platform = ? AND user_id = ?", (platform, user_id)
         )
         return {r[0]: r[1] for r in rows}
-
-    async def served_times(self, platform: str, user_id: str, question_id: str) -> int:
-        """How often one question was served to the user (a primary-key read)."""
-        row = await self.fetchone(
-            "SELECT times FROM user_seen WHERE platform = ? AND user_id = ? AND question_id = ?",
-            (platform, user_id, question_id),
-        )
-        return int(row[0]) if row is not None else 0
 
     async def get_post(self, post_id: int) -> PostRow | None:
         return _post(await self.fetchone(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)))
