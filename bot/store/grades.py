@@ -8,9 +8,10 @@ stored is recognised as such by the grading rules, so nothing is counted twice).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.clock import iso, parse_iso
@@ -60,15 +61,20 @@ PUT_CARDS = (
 
 
 def _lookup(engine: str, table: str, key: tuple[str, ...], select: str, keys: list[tuple[Any, ...]]) -> Statement:
+    if engine == "sqlite":  # keyed_params' encoding; json.dumps writes tuples as arrays, no lists needed
+        return KEYED_LOOKUP[engine](table, key, select), (json.dumps(keys),)
     return KEYED_LOOKUP[engine](table, key, select), keyed_params(engine, keys, len(key))
 
 
 def state_reads(engine: str, batch: Sequence[GradeRequest]) -> list[Statement]:
     """The three reads a batch needs: stored grades, streaks and review cards of the batch's keys."""
+    grades = list({(r.post_id, r.platform, r.user_id): None for r in batch})
+    people = list({(r.platform, r.team_id, r.user_id): None for r in batch})
+    cards = list({(r.platform, r.user_id, r.question_id): None for r in batch})
     return [
-        _lookup(engine, "grades", _GRADE_KEY, _GRADE_COLUMNS, list(dict.fromkeys(r.key for r in batch))),
-        _lookup(engine, "streaks", _STREAK_KEY, _STREAK_COLUMNS, list(dict.fromkeys(r.person for r in batch))),
-        _lookup(engine, "review_cards", _CARD_KEY, _CARD_COLUMNS, list(dict.fromkeys(r.card_key for r in batch))),
+        _lookup(engine, "grades", _GRADE_KEY, _GRADE_COLUMNS, grades),
+        _lookup(engine, "streaks", _STREAK_KEY, _STREAK_COLUMNS, people),
+        _lookup(engine, "review_cards", _CARD_KEY, _CARD_COLUMNS, cards),
     ]
 
 
@@ -87,41 +93,55 @@ def build_state(grade_rows: Sequence[Any], streak_rows: Sequence[Any], card_rows
     return GradeState(grades, streaks, cards)
 
 
+class Stamps(dict[datetime, str]):
+    """`iso` of each moment, computed once per batch: one grade's moment is its grade row's and its totals'."""
+
+    def __missing__(self, moment: datetime) -> str:
+        text = self[moment] = iso(moment)
+        return text
+
+
 def scores_read(engine: str, changes: Sequence[ScoreChange]) -> Statement:
-    keys = list(dict.fromkeys((c.platform, c.team_id, c.period, c.user_id) for c in changes))
+    keys = list({(c.platform, c.team_id, c.period, c.user_id): None for c in changes})
     return _lookup(engine, "scores", _SCORE_KEY, _SCORE_COLUMNS, keys)
 
 
-def score_writes(rows: Sequence[Any], changes: Sequence[ScoreChange]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+def score_writes(rows: Sequence[Any], changes: Sequence[ScoreChange],
+                 stamps: dict[datetime, str] | None = None) -> list[tuple[str, list[tuple[Any, ...]]]]:
     """Leaderboard totals and the score-level histogram (no trigger does any of it).
 
     The batch's changes are folded per total first, so a total is read once and written once, and a level's
     count moves once per batch however many players pass through it.
     """
+    stamps = Stamps() if stamps is None else stamps
     totals: dict[tuple[str, str, str, str], tuple[float, int, str]] = {
         (r[0], r[1], r[2], r[3]): (float(r[4]), int(r[5]), r[6]) for r in rows
     }
     before = dict(totals)
-    stamps: dict[Any, str] = {}  # one grade moves three totals (all, week, month) at the same moment
     for c in changes:
         key = (c.platform, c.team_id, c.period, c.user_id)
         known = totals.get(key)
-        if known is None and not c.first:
-            continue  # a regrade of a total that is gone: nothing to move
-        points, grades, achieved = known or (0.0, 0, "")
+        if known is None:
+            if not c.first:
+                continue  # a regrade of a total that is gone: nothing to move
+            totals[key] = (float(0.0 + c.points), 1, stamps[c.at])
+            continue
+        points, grades, achieved = known
         # A first grade dates the total only when it earns points (ties go to who got there first); a regrade
         # always does.
-        if c.points > 0 or not c.first or known is None:
-            achieved = stamps.get(c.at) or stamps.setdefault(c.at, iso(c.at))
-        totals[key] = (float(points + c.points), grades + (1 if c.first else 0), achieved)
+        if c.points > 0 or not c.first:
+            achieved = stamps[c.at]
+        totals[key] = (float(points + c.points), grades + 1 if c.first else grades, achieved)
     levels: dict[tuple[str, str, str, float], int] = {}
     for key, (points, _, _) in totals.items():
         old = before.get(key)
-        if old is not None and old[0] == points:
-            continue
         if old is not None:
-            levels[(*key[:3], old[0])] = levels.get((*key[:3], old[0]), 0) - 1
-        levels[(*key[:3], points)] = levels.get((*key[:3], points), 0) + 1
+            if old[0] == points:
+                continue
+            down = (key[0], key[1], key[2], old[0])
+            levels[down] = levels.get(down, 0) - 1
+        up = (key[0], key[1], key[2], points)
+        levels[up] = levels.get(up, 0) + 1
     # Rows sorted by key: neighbouring keys share B-tree pages, which makes the batch markedly cheaper.
     return [
         (PUT_SCORES, sorted((*key, *value) for key, value in totals.items() if before.get(key) != value)),
@@ -129,18 +149,30 @@ def score_writes(rows: Sequence[Any], changes: Sequence[ScoreChange]) -> list[tu
     ]
 
 
-def plan_writes(plan: GradePlan) -> list[tuple[str, list[tuple[Any, ...]]]]:
+def plan_writes(plan: GradePlan, stamps: dict[datetime, str] | None = None) -> list[tuple[str, list[tuple[Any, ...]]]]:
     """Grades (sorted by key, stable: a key's grades keep their order), streaks and review cards."""
+    stamps = Stamps() if stamps is None else stamps
     grade_rows = sorted(
         [(r.post_id, r.platform, r.user_id, r.team_id, r.question_id, r.topic, r.grade, float(r.points),
-          iso(r.graded_at), r.local_date.isoformat(), r.week_key, r.month_key,
+          stamps[r.graded_at], r.local_date.isoformat(), r.week_key, r.month_key,
           iso(r.occurred_at) if r.occurred_at else None) for r in plan.grades],
-        key=lambda row: (row[0], row[1], row[2]),
+        key=_grade_key,
     )
     streak_rows = [(*who, s.current, s.best, s.freezes, s.freezes_used, s.last_date.isoformat() if s.last_date else None)
                    for who, s in plan.streaks.items()]
     card_rows = [(*c.key, c.card_json, iso(c.due)) for c in plan.cards]
     return [(PUT_GRADES, grade_rows), (PUT_STREAKS, streak_rows), (PUT_CARDS, card_rows)]
+
+
+def _grade_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return row[:3]
+
+
+def plan_statements(plan: GradePlan, score_rows: Sequence[Any]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Every executemany of a decided batch, given the stored totals its score changes read."""
+    stamps = Stamps()
+    writes = score_writes(score_rows, plan.scores, stamps) if plan.scores else []
+    return [(sql, rows) for sql, rows in [*writes, *plan_writes(plan, stamps)] if rows]
 
 
 def apply_sqlite(conn: sqlite3.Connection, batch: Sequence[GradeRequest], decide: Decide) -> list[GradeResult]:
@@ -149,13 +181,12 @@ def apply_sqlite(conn: sqlite3.Connection, batch: Sequence[GradeRequest], decide
     try:
         state = build_state(*(conn.execute(sql, params).fetchall() for sql, params in state_reads("sqlite", batch)))
         plan = decide(batch, state)
-        writes = []
+        score_rows: list[Any] = []
         if plan.scores:
             sql, params = scores_read("sqlite", plan.scores)
-            writes = score_writes(conn.execute(sql, params).fetchall(), plan.scores)
-        for sql, rows in [*writes, *plan_writes(plan)]:
-            if rows:
-                conn.executemany(sql, rows)
+            score_rows = conn.execute(sql, params).fetchall()
+        for sql, rows in plan_statements(plan, score_rows):
+            conn.executemany(sql, rows)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
@@ -170,11 +201,10 @@ async def apply_postgres(conn: Any, batch: Sequence[GradeRequest], decide: Decid
     async with conn.transaction():
         reads = [await conn.fetch(to_dollar(sql), *params) for sql, params in state_reads("postgres", batch)]
         plan = decide(batch, build_state(*reads))
-        writes = []
+        score_rows: list[Any] = []
         if plan.scores:
             sql, params = scores_read("postgres", plan.scores)
-            writes = score_writes(await conn.fetch(to_dollar(sql), *params), plan.scores)
-        for sql, rows in [*writes, *plan_writes(plan)]:
-            if rows:
-                await conn.executemany(to_dollar(sql), rows)
+            score_rows = await conn.fetch(to_dollar(sql), *params)
+        for sql, rows in plan_statements(plan, score_rows):
+            await conn.executemany(to_dollar(sql), rows)
     return plan.results
