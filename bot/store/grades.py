@@ -2,7 +2,7 @@
 
 The steps and their SQL are shared; only the executor differs: on SQLite one synchronous function runs the
 whole batch on the database thread (one hop, executemany), on PostgreSQL one transaction on a pooled
-connection (executemany), retried when the connection drops (re-running a batch is harmless: a grade already
+connection (each write one statement over unnest()ed arrays, see PG_SET_WRITES), retried when the connection drops (re-running a batch is harmless: a grade already
 stored is recognised as such by the grading rules, so nothing is counted twice).
 """
 
@@ -58,6 +58,47 @@ PUT_CARDS = (
     "INSERT INTO review_cards (platform, user_id, question_id, card, due) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (platform, user_id, question_id) DO UPDATE SET card = excluded.card, due = excluded.due"
 )
+
+# PostgreSQL runs each write as one statement over unnest()ed column arrays instead of executemany (one execution
+# per row): the server plans and runs it once, several times faster. Each column's array type, and the width of
+# the conflict key (rows sharing a key go in separate statements, in order: ON CONFLICT may touch a row once).
+_PG_ARRAYS: dict[str, tuple[tuple[str, ...], int]] = {
+    PUT_SCORES: (("text", "text", "text", "text", "float8", "int4", "text"), 4),
+    MOVE_LEVELS: (("text", "text", "text", "float8", "int4"), 4),
+    PUT_GRADES: (("int8", *["text"] * 6, "float8", *["text"] * 5), 3),
+    PUT_STREAKS: (("text", "text", "text", "int4", "int4", "int4", "int4", "text"), 3),
+    PUT_CARDS: (("text",) * 5, 3),
+}
+
+
+def unnest_statement(sql: str, types: Sequence[str]) -> str:
+    """`INSERT INTO t (cols) VALUES (?, ...) ON CONFLICT ...` as `INSERT INTO t (cols) SELECT * FROM unnest(?::type[],
+    ...) ON CONFLICT ...` (PostgreSQL)."""
+    head, _, values = sql.partition(" VALUES (")
+    arrays = ", ".join(f"?::{t}[]" for t in types)
+    return f"{head} SELECT * FROM unnest({arrays}){values.partition(')')[2]}"
+
+
+PG_SET_WRITES = {sql: unnest_statement(sql, types) for sql, (types, _) in _PG_ARRAYS.items()}
+
+
+def key_rounds(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[tuple[Any, ...]]]:
+    """The rows split so that no key (the first `width` columns) is twice in one part; a key's rows keep their
+    order across the parts (almost always there is one part)."""
+    parts: list[list[tuple[Any, ...]]] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        key = row[:width]
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        if n == len(parts):
+            parts.append([])
+        parts[n].append(row)
+    return parts
+
+
+def columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def _lookup(engine: str, table: str, key: tuple[str, ...], select: str, keys: list[tuple[Any, ...]]) -> Statement:
@@ -206,5 +247,6 @@ async def apply_postgres(conn: Any, batch: Sequence[GradeRequest], decide: Decid
             sql, params = scores_read("postgres", plan.scores)
             score_rows = await conn.fetch(to_dollar(sql), *params)
         for sql, rows in plan_statements(plan, score_rows):
-            await conn.executemany(to_dollar(sql), rows)
+            for part in key_rounds(rows, _PG_ARRAYS[sql][1]):
+                await conn.execute(to_dollar(PG_SET_WRITES[sql]), *columns(part))
     return plan.results
