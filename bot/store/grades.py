@@ -142,6 +142,14 @@ class Stamps(dict[datetime, str]):
         return text
 
 
+class Days(dict[date, str]):
+    """`date.isoformat` of each day, computed once per batch."""
+
+    def __missing__(self, day: date) -> str:
+        text = self[day] = day.isoformat()
+        return text
+
+
 def scores_read(engine: str, changes: Sequence[ScoreChange]) -> Statement:
     keys = list({(c.platform, c.team_id, c.period, c.user_id): None for c in changes})
     return _lookup(engine, "scores", _SCORE_KEY, _SCORE_COLUMNS, keys)
@@ -193,13 +201,14 @@ def score_writes(rows: Sequence[Any], changes: Sequence[ScoreChange],
 def plan_writes(plan: GradePlan, stamps: dict[datetime, str] | None = None) -> list[tuple[str, list[tuple[Any, ...]]]]:
     """Grades (sorted by key, stable: a key's grades keep their order), streaks and review cards."""
     stamps = Stamps() if stamps is None else stamps
+    days = Days()  # a batch's grades fall on a few local days
     grade_rows = sorted(
         [(r.post_id, r.platform, r.user_id, r.team_id, r.question_id, r.topic, r.grade, float(r.points),
-          stamps[r.graded_at], r.local_date.isoformat(), r.week_key, r.month_key,
+          stamps[r.graded_at], days[r.local_date], r.week_key, r.month_key,
           iso(r.occurred_at) if r.occurred_at else None) for r in plan.grades],
         key=_grade_key,
     )
-    streak_rows = [(*who, s.current, s.best, s.freezes, s.freezes_used, s.last_date.isoformat() if s.last_date else None)
+    streak_rows = [(*who, s.current, s.best, s.freezes, s.freezes_used, days[s.last_date] if s.last_date else None)
                    for who, s in plan.streaks.items()]
     card_rows = [(*c.key, c.card_json, iso(c.due)) for c in plan.cards]
     return [(PUT_GRADES, grade_rows), (PUT_STREAKS, streak_rows), (PUT_CARDS, card_rows)]
