@@ -2,11 +2,14 @@
 
 - a new card's first review comes from a per-scheduler template: the same card and the same JSON as fsrs;
 - a key graded several times in one batch (a PostgreSQL set-based write may touch a row once) lands in order;
+- a burst is written in batches of the engine's size (larger on PostgreSQL);
 - the PostgreSQL pool hands connections back without a reset round trip, and still rolls back an open transaction.
 """
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
@@ -16,6 +19,7 @@ import pytest
 from fsrs import Card, Rating, Scheduler
 
 from bot.domain.grades import GradeRequest, GradeState
+from bot.practice.grade_writer import MAX_BATCH, GradeWriter
 from bot.practice.grading import decide, first_reviews
 from bot.practice.points import points_for
 from bot.store.grades import key_rounds
@@ -141,3 +145,18 @@ async def test_a_transaction_left_open_is_still_rolled_back_on_release(pg_url: s
         assert await store.fetchone("SELECT value FROM app_state WHERE key = 'left-open'") is None
         async with store.backend.connection() as conn:  # type: ignore[attr-defined]
             assert not conn.is_in_transaction()
+
+
+async def test_a_burst_is_written_in_batches_of_the_engines_size(db_path: Path | str) -> None:
+    """SQLite keeps batches short (they hold the only write lock); PostgreSQL takes larger ones."""
+    async with Store.open(db_path) as store:
+        execute(db_path, "INSERT INTO posts (id, platform, team_id, channel_id, kind, question_id, local_date, status, "
+                         "created_at) VALUES (1, 'test', 'T1', 'C1', 'qotd', 'q1', '2026-11-23', 'posted', "
+                         "'2026-11-23T12:00:00.000000Z')")
+        burst = [replace(_request("good"), user_id=f"U{n}") for n in range(MAX_BATCH + 500)]
+        async with GradeWriter(store) as writer:
+            results = await asyncio.gather(*(writer.submit(r) for r in burst))
+        assert writer.batches == (1 if store.engine == "postgres" else 2)
+    assert all(r.previous is None for r in results)
+    assert query(db_path, "SELECT COUNT(*), SUM(points) FROM grades") == [(MAX_BATCH + 500, 2.0 * (MAX_BATCH + 500))]
+    assert query(db_path, "SELECT COUNT(*) FROM scores WHERE period = 'all'") == [(MAX_BATCH + 500,)]
