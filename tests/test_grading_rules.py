@@ -3,12 +3,14 @@
 - a new card's first review comes from a per-scheduler template: the same card and the same JSON as fsrs;
 - a key graded several times in one batch (a PostgreSQL set-based write may touch a row once) lands in order;
 - a burst is written in batches of the engine's size (larger on PostgreSQL);
+- the cyclic collector is held off while a batch is planned, and given back after;
 - the PostgreSQL pool hands connections back without a reset round trip, and still rolls back an open transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import partial
@@ -160,3 +162,29 @@ async def test_a_burst_is_written_in_batches_of_the_engines_size(db_path: Path |
     assert all(r.previous is None for r in results)
     assert query(db_path, "SELECT COUNT(*), SUM(points) FROM grades") == [(MAX_BATCH + 500, 2.0 * (MAX_BATCH + 500))]
     assert query(db_path, "SELECT COUNT(*) FROM scores WHERE period = 'all'") == [(MAX_BATCH + 500,)]
+
+
+async def test_the_collector_is_held_off_while_a_batch_is_planned_and_back_after(db_path: Path | str) -> None:
+    seen: list[bool] = []
+
+    def recording_decide(batch, state):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return decide(batch, state, Scheduler(enable_fuzzing=False))
+
+    async with Store.open(db_path) as store:
+        execute(db_path, "INSERT INTO posts (id, platform, team_id, channel_id, kind, question_id, local_date, status, "
+                         "created_at) VALUES (1, 'test', 'T1', 'C1', 'qotd', 'q1', '2026-11-23', 'posted', "
+                         "'2026-11-23T12:00:00.000000Z')")
+        assert gc.isenabled()
+        await store.apply_grades([_request("good")], recording_decide)
+        assert gc.isenabled() and seen == [False]
+        gc.disable()  # whoever turned it off keeps it off
+        try:
+            await store.apply_grades([_request("easy")], recording_decide)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+        with pytest.raises(ZeroDivisionError):  # and a failing batch gives it back too
+            await store.apply_grades([_request("hard")], lambda batch, state: 1 / 0)
+        assert gc.isenabled()
+    assert query(db_path, "SELECT grade FROM grades") == [("easy",)]
