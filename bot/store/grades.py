@@ -2,8 +2,9 @@
 
 The steps and their SQL are shared; only the executor differs: on SQLite one synchronous function runs the
 whole batch on the database thread (one hop, executemany), on PostgreSQL one transaction on a pooled
-connection (each write one statement over unnest()ed arrays, see PG_SET_WRITES), retried when the connection drops (re-running a batch is harmless: a grade already
-stored is recognised as such by the grading rules, so nothing is counted twice).
+connection (each write one statement over unnest()ed arrays, see PG_SET_WRITES), retried when the connection
+drops (re-running a batch is harmless: a grade already stored is recognised as such by the grading rules, so
+nothing is counted twice).
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def scores_read(engine: str, changes: Sequence[ScoreChange]) -> Statement:
 
 
 def score_writes(rows: Sequence[Any], changes: Sequence[ScoreChange],
-                 stamps: dict[datetime, str] | None = None) -> list[tuple[str, list[tuple[Any, ...]]]]:
+                 stamps: Stamps | None = None) -> list[tuple[str, list[tuple[Any, ...]]]]:
     """Leaderboard totals and the score-level histogram (no trigger does any of it).
 
     The batch's changes are folded per total first, so a total is read once and written once, and a level's
@@ -200,7 +201,7 @@ def score_writes(rows: Sequence[Any], changes: Sequence[ScoreChange],
     ]
 
 
-def plan_writes(plan: GradePlan, stamps: dict[datetime, str] | None = None) -> list[tuple[str, list[tuple[Any, ...]]]]:
+def plan_writes(plan: GradePlan, stamps: Stamps | None = None) -> list[tuple[str, list[tuple[Any, ...]]]]:
     """Grades (sorted by key, stable: a key's grades keep their order), streaks and review cards."""
     stamps = Stamps() if stamps is None else stamps
     days = Days()  # a batch's grades fall on a few local days
