@@ -182,6 +182,13 @@ async def upgrade_postgres(url: str) -> tuple[int, int]:
         await conn.close()
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's `reset`: nothing to send. asyncpg still rolls back a transaction left open and drops listeners;
+    its default reset query (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) would be one more round trip after
+    every use, and the bot keeps no session state for it to clear (no LISTEN, SET, cursors outside a transaction
+    or session advisory locks: migrations take a transaction-scoped one)."""
+
+
 class PostgresBackend:
     """An asyncpg pool on one database."""
 
@@ -198,7 +205,7 @@ class PostgresBackend:
         dsn = normalise_url(url)
         try:
             pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max(1, pool_size),
-                                             timeout=CONNECT_TIMEOUT_S)
+                                             timeout=CONNECT_TIMEOUT_S, reset=keep_session)
         except (asyncpg.PostgresError, *CONNECTION_ERRORS) as exc:
             raise DatabaseConnectError(describe_connect_error(exc, dsn)) from None
         assert pool is not None
