@@ -276,8 +276,9 @@ class Core:
         handler = handlers.get(command.name.lstrip("/").lower())
         if handler is None:
             return [error(f"Unknown command `/{command.name}`. Commands: " + ", ".join(f"/{n}" for n in handlers))]
-        fresh = await self._register(command.actor)
-        notice = await self.store.take_pending_notice(command.actor.platform, command.actor.user_id)
+        fresh, pending = await self._register_reading_notice(command.actor)
+        notice = await self.store.clear_pending_notice(command.actor.platform, command.actor.user_id, pending) \
+            if pending else None
         try:
             replies = await handler(command)
         except ArgumentError as exc:
@@ -392,14 +393,20 @@ class Core:
         the database each time, not remembered: another process may have changed them).
 
         Returns a notice when this is a new profile after the user deleted their data."""
-        if await self.store.is_registered(actor.platform, actor.team_id, actor.user_id, actor.display_name,
-                                          actor.platform_timezone):
-            return None
+        fresh, _ = await self._register_reading_notice(actor)
+        return fresh
+
+    async def _register_reading_notice(self, actor: Actor) -> tuple[str | None, str | None]:
+        """`_register`, plus the notice left for the user (not yet taken), read in the same statement."""
+        registered, pending = await self.store.registration(actor.platform, actor.team_id, actor.user_id,
+                                                           actor.display_name, actor.platform_timezone)
+        if registered:
+            return None, pending
         fresh = await self.privacy.new_profile_notice(actor)
         now = self.clock.now()
         await self.store.ensure_team(actor.platform, actor.team_id, now)
         await self.store.ensure_user(actor.platform, actor.user_id, actor.display_name, now, actor.platform_timezone)
-        return fresh
+        return fresh, pending
 
     async def _zones(self, actor: Actor) -> Timezones:
         settings = await self.store.user_settings(actor.platform, actor.user_id)

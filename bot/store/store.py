@@ -141,22 +141,26 @@ class Store:
                 (platform, user_id, display_name, iso(now), platform_timezone),
             )
 
-    async def is_registered(self, platform: str, team_id: str, user_id: str, display_name: str,
-                            platform_timezone: str | None) -> bool:
-        """Whether the team and user rows already hold what `ensure_team` + `ensure_user` would write.
+    async def registration(self, platform: str, team_id: str, user_id: str, display_name: str,
+                           platform_timezone: str | None) -> tuple[bool, str | None]:
+        """(whether the team and user rows already hold what `ensure_team` + `ensure_user` would write, the notice
+        left for the user if any; take it with `clear_pending_notice`).
 
-        A read, so that a command writes (and fsyncs) only when something changed; read each time rather than
+        One read, so that a command writes (and fsyncs) only when something changed; read each time rather than
         remembered, because another process may have written the rows since.
         """
         row = await self.fetchone(
             "SELECT (SELECT COUNT(*) FROM teams WHERE platform = ? AND team_id = ?), display_name, "
-            "platform_timezone FROM users WHERE platform = ? AND user_id = ?",
+            "platform_timezone, pending_notice FROM users WHERE platform = ? AND user_id = ?",
             (platform, team_id, platform, user_id),
         )
-        if row is None or not row[0]:
-            return False
+        if row is None:
+            return False, None
+        notice = str(row[3]) if row[3] else None
+        if not row[0]:
+            return False, notice
         return (not display_name or row[1] == display_name) and (platform_timezone is None
-                                                                 or row[2] == platform_timezone)
+                                                                 or row[2] == platform_timezone), notice
 
     async def user_settings(self, platform: str, user_id: str) -> UserSettings | None:
         row = await self.fetchone(
@@ -173,18 +177,9 @@ class Store:
             await db.execute(f"UPDATE users SET {column} = ? WHERE platform = ? AND user_id = ?",
                              (value, platform, user_id))
 
-    async def take_pending_notice(self, platform: str, user_id: str) -> str | None:
-        """A notice left for the user (e.g. a DM that could not be delivered), removed as it is taken.
-
-        No cache (another process may leave the notice): one primary-key read, and a conditional clear so that
-        of two processes taking it at once only one shows it.
-        """
-        row = await self.fetchone(
-            "SELECT pending_notice FROM users WHERE platform = ? AND user_id = ?", (platform, user_id)
-        )
-        if row is None or not row[0]:
-            return None
-        notice = str(row[0])
+    async def clear_pending_notice(self, platform: str, user_id: str, notice: str) -> str | None:
+        """Take a notice read earlier: a conditional clear, so that of two processes taking it at once only one
+        shows it. The notice, or None when another process took it first."""
         async with self.write() as db:
             cur = await db.execute(
                 "UPDATE users SET pending_notice = NULL WHERE platform = ? AND user_id = ? AND pending_notice = ?",
