@@ -76,7 +76,7 @@ def test_the_clock_parser_on_every_number_and_unit(number: int, unit: str, zeros
             assert "too far" in str(exc)
         else:
             raise AssertionError(f"{text} accepted")
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 0.5  # no work grows with the number (e.g. 10**40 days)
 
 
 LINE_STARTS = ["", "/quiz ", "/clock ", "/qotd setup ", "/streak ", "/answer ", "/as ", "/leaderboard ", "reveal ",
