@@ -191,7 +191,13 @@ async def draw_latency(folder: Path, bank_size: int = 10_000, seen: int = 2_000,
     conn.executemany("INSERT INTO user_seen (platform, user_id, question_id, times, last_at) VALUES (?, ?, ?, 1, ?)",
                      [("bench", "U1", q.id, iso(NOW)) for q in bank.questions[:seen]])
     conn.close()
-    async with Store.open(path) as store, GradeWriter(store) as writer:
+    async with Store.open(path) as store:
+        return await timed_draws(store, bank, draws)
+
+
+async def timed_draws(store: Store, bank: Bank, draws: int) -> dict:
+    """`/quiz` draws for user U1 through the practice service (either engine): median and p99 after WARMUP."""
+    async with GradeWriter(store) as writer:
         practice = PracticeService(store=store, bank=bank, clock=ManualClock(NOW), writer=writer,
                                    rng=random.Random(2))
         actor = Actor("bench", "T1", "U1")
@@ -253,17 +259,22 @@ async def leaderboard_latency(folder: Path, users: int, grades: int, queries: in
     start = time.perf_counter()
     seed_leaderboard(path, users, grades)
     seeded = time.perf_counter() - start
-    rng = random.Random(4)
     async with Store.open(path) as store:
-        period = week_key(NOW, "UTC")
-        timings = []
-        for _ in range(WARMUP + queries):
-            caller = f"U{rng.randrange(users)}"
-            t0 = time.perf_counter()
-            board = await boards.period_board(store, "bench", "BIG", period, caller)
-            timings.append((time.perf_counter() - t0) * 1000)
-            assert len(board.top) == 10 and board.me is not None
-    return {"users": users, "grades": grades, "seed_s": seeded, **steady(timings)}
+        return {"users": users, "grades": grades, "seed_s": seeded, **await timed_boards(store, users, queries)}
+
+
+async def timed_boards(store: Store, users: int, queries: int) -> dict:
+    """This week's board of team BIG for random callers (either engine): median and p99 after WARMUP."""
+    rng = random.Random(4)
+    period = week_key(NOW, "UTC")
+    timings = []
+    for _ in range(WARMUP + queries):
+        caller = f"U{rng.randrange(users)}"
+        t0 = time.perf_counter()
+        board = await boards.period_board(store, "bench", "BIG", period, caller)
+        timings.append((time.perf_counter() - t0) * 1000)
+        assert len(board.top) == 10 and board.me is not None
+    return steady(timings)
 
 
 async def grade_figures(folder: Path) -> dict:

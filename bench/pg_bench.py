@@ -43,17 +43,14 @@ from bench.core_bench import (
     WARMUP,
     WRITTEN_TABLES,
     grade_requests,
-    steady,
     synthetic_bank,
+    timed_boards,
+    timed_draws,
 )
-from bot.clock import ManualClock, iso
-from bot.commands.args import QuizArgs
-from bot.domain.events import Actor, Place
+from bot.clock import iso
 from bot.domain.periods import month_key, week_key
 from bot.practice.grade_writer import GradeRequest, GradeWriter
 from bot.practice.points import points_for
-from bot.practice.service import PracticeService
-from bot.store import boards
 from bot.store.store import Store
 
 GRADE_COLUMNS = ("post_id", "platform", "user_id", "team_id", "question_id", "topic", "grade", "points",
@@ -218,17 +215,8 @@ async def draw_latency(admin_url: str, bank_size: int = 10_000, seen: int = 2_00
             await conn.execute("ANALYZE")
         finally:
             await conn.close()
-        async with Store.open(url) as store, GradeWriter(store) as writer:
-            practice = PracticeService(store=store, bank=bank, clock=ManualClock(NOW), writer=writer,
-                                       rng=random.Random(2))
-            actor = Actor("bench", "T1", "U1")
-            place = Place("bench", "T1", "C1")
-            timings = []
-            for _ in range(WARMUP + draws):
-                start = time.perf_counter()
-                await practice.draw(actor, place, QuizArgs())
-                timings.append((time.perf_counter() - start) * 1000)
-    return steady(timings, draws=draws)
+        async with Store.open(url) as store:
+            return await timed_draws(store, bank, draws)
 
 
 async def seed_leaderboard(url: str, users: int, grades: int) -> None:
@@ -286,17 +274,8 @@ async def leaderboard_latency(admin_url: str, users: int, grades: int, queries: 
         start = time.perf_counter()
         await seed_leaderboard(url, users, grades)
         seeded = time.perf_counter() - start
-        rng = random.Random(4)
         async with Store.open(url) as store:
-            period = week_key(NOW, "UTC")
-            timings = []
-            for _ in range(WARMUP + queries):
-                caller = f"U{rng.randrange(users)}"
-                t0 = time.perf_counter()
-                board = await boards.period_board(store, "bench", "BIG", period, caller)
-                timings.append((time.perf_counter() - t0) * 1000)
-                assert len(board.top) == 10 and board.me is not None
-    return {"users": users, "grades": grades, "seed_s": seeded, **steady(timings)}
+            return {"users": users, "grades": grades, "seed_s": seeded, **await timed_boards(store, users, queries)}
 
 
 async def run(admin_url: str, quick: bool = False) -> dict:
