@@ -34,14 +34,6 @@ async def set_champion(store: Store, place: Place, champion: str | None) -> bool
         return cur.rowcount == 1
 
 
-async def champion_of(store: Store, place: Place) -> str | None:
-    row = await store.fetchone(
-        "SELECT champion FROM schedules WHERE platform = ? AND team_id = ? AND channel_id = ?",
-        (place.platform, place.team_id, place.channel_id),
-    )
-    return str(row[0]) if row and row[0] else None
-
-
 async def champion_schedules(store: Store) -> list[ChampionSchedule]:
     """Active schedules with a champion role."""
     rows = await store.fetchall(

@@ -63,16 +63,6 @@ async def team_schedules(store: Store, platform: str, team_id: str) -> list[Sche
     return [_schedule(tuple(r)) for r in rows]
 
 
-async def due_schedules(store: Store, now: datetime) -> list[Schedule]:
-    """Active schedules whose next run is at or before `now` (an indexed range read)."""
-    rows = await store.fetchall(
-        f"SELECT {_COLUMNS} FROM schedules WHERE paused = 0 AND next_run_utc IS NOT NULL AND next_run_utc <= ? "
-        "ORDER BY next_run_utc",
-        (iso(now),),
-    )
-    return [_schedule(tuple(r)) for r in rows]
-
-
 @dataclass(frozen=True, slots=True)
 class DueRun:
     """A due schedule as read, with its stored next run (the value a claim compares against)."""
@@ -92,7 +82,8 @@ class ClaimedRun:
 
 
 async def due_runs(store: Store, now: datetime) -> list[DueRun]:
-    """Like `due_schedules`, with each schedule's stored next run, for `claim_due`."""
+    """Active schedules whose next run is at or before `now` (an indexed range read), each with its stored next
+    run: the value `claim_due` compares against."""
     rows = await store.fetchall(
         f"SELECT {_COLUMNS}, next_run_utc FROM schedules WHERE paused = 0 AND next_run_utc IS NOT NULL "
         "AND next_run_utc <= ? ORDER BY next_run_utc",
@@ -167,14 +158,6 @@ async def save_schedule(store: Store, s: Schedule, next_run: datetime | None, no
              ",".join(s.weekdays), ",".join(s.topics), s.difficulty or "", s.reveal_minutes, int(s.use_thread),
              s.mention, int(s.paused), s.paused_reason, int(s.weekly_board), s.cycle, s.created_by, iso(now),
              iso(next_run) if next_run else None),
-        )
-
-
-async def set_next_run(store: Store, place: Place, next_run: datetime | None) -> None:
-    async with store.write() as db:
-        await db.execute(
-            "UPDATE schedules SET next_run_utc = ? WHERE platform = ? AND team_id = ? AND channel_id = ?",
-            (iso(next_run) if next_run else None, place.platform, place.team_id, place.channel_id),
         )
 
 
