@@ -60,6 +60,7 @@ CLAIMERS = 2  # chunks claimed and prepared at once, so that the senders never w
 # How long a process that started delivering a post keeps it before another process may try (a crashed one
 # never finishes); the process itself retries its own at once.
 DELIVERY_LEASE = timedelta(minutes=5)
+ALREADY_POSTED = "Today's question is already posted in this channel; the next one comes at the scheduled time."
 
 
 def dedupe_key(post_id: int) -> str:
@@ -167,12 +168,7 @@ class QotdService:
         if schedule is None:
             return error("This channel has no question of the day yet. Run `/qotd setup` here first.")
         now = self.clock.now()
-        day = local_date(now, schedule.timezone)
-        if await self.store.qotd_for_date(place, day):
-            return info("Today's question is already posted in this channel; the next one comes at the scheduled "
-                        "time.")
-        outcome = await self._post_for(schedule, day, now)
-        return info(outcome)
+        return info(await self._post_for(schedule, local_date(now, schedule.timezone), now))
 
     # --- the tick ---------------------------------------------------------------------------------
 
@@ -423,9 +419,11 @@ class QotdService:
     async def _post_for(self, schedule: Schedule, day: date, now: datetime) -> str:
         """Draw, record and send the day's question in one channel now (`/qotd now`)."""
         place = schedule.place
+        posted, used = await self.store.qotd_history(place, day, schedule.cycle)
+        if posted:
+            return ALREADY_POSTED
         bank = await self.team_bank(place.platform, place.team_id)
         mode = await progress_store.topic_mode(self.store, place.platform, place.team_id, place.channel_id)
-        _, used = await self.store.qotd_history(place, day, schedule.cycle)
         pool = await self._pool(schedule, used, bank, mode)
         question_id, wrapped = fresh_in_cycle(pool, used, self.rng)
         if question_id is None:
@@ -433,8 +431,8 @@ class QotdService:
         cycle = schedule.cycle + 1 if wrapped else schedule.cycle
         post = await self.store.claim_qotd(place, day, question_id, cycle,
                                            now + timedelta(minutes=schedule.reveal_minutes), now, self.instance)
-        if post is None:
-            return "Today's question is already posted here."
+        if post is None:  # another process (or the tick) posted it since the read above
+            return ALREADY_POSTED
         if wrapped:
             await self._start_new_round(schedule, len(pool))
         return await self._deliver(schedule, post, now, bank)

@@ -345,24 +345,9 @@ class Store:
             )
         )
 
-    async def qotd_for_date(self, place: Place, local_day: date) -> PostRow | None:
-        return _post(
-            await self.fetchone(
-                f"SELECT {_POST_COLUMNS} FROM posts WHERE platform = ? AND team_id = ? AND channel_id = ? "
-                "AND kind = 'qotd' AND local_date = ?",
-                (place.platform, place.team_id, place.channel_id, local_day.isoformat()),
-            )
-        )
-
     async def qotd_history(self, place: Place, local_day: date, cycle: int) -> tuple[bool, set[str]]:
         """(whether the channel has a post for `local_day`, the questions posted in `cycle`), in one read."""
-        rows = await self.fetchall(
-            "SELECT question_id, cycle, local_date FROM posts WHERE platform = ? AND team_id = ? AND channel_id = ? "
-            "AND kind = 'qotd' AND (cycle = ? OR local_date = ?)",
-            (place.platform, place.team_id, place.channel_id, cycle, local_day.isoformat()),
-        )
-        day = local_day.isoformat()
-        return any(r[2] == day for r in rows), {r[0] for r in rows if r[1] == cycle}
+        return (await self.qotd_histories([(place, local_day, cycle)]))[place]
 
     async def qotd_histories(self, wanted: Sequence[tuple[Place, date, int]]) -> dict[Place, tuple[bool, set[str]]]:
         """`qotd_history` of many channels (place, day, cycle) in one read."""
