@@ -96,7 +96,7 @@ def decide(batch: Sequence[GradeRequest], state: GradeState, scheduler: Schedule
     fresh = first_reviews(scheduler)
     scores, results, changed = plan.scores, plan.results, plan.grades
     for n, r in enumerate(batch):
-        key, person = (r.post_id, r.platform, r.user_id), (r.platform, r.team_id, r.user_id)
+        key, person = r.key, r.person
         stored = grades.get(key)
         streak = streaks.get(person, _NO_STREAK)
         if stored is not None and (stored.grade == r.grade or _older(r, stored)):
@@ -120,7 +120,7 @@ def decide(batch: Sequence[GradeRequest], state: GradeState, scheduler: Schedule
                                       r.occurred_at or stored.occurred_at)
         changed.append(r)
         results.append(GradeResult(r.points, stored.grade if stored else None, streak))
-        card_key = (r.platform, r.user_id, r.question_id)
+        card_key = r.card_key
         card = cards.get(card_key)
         if card is None:
             text = stored_cards.get(card_key)

@@ -112,9 +112,9 @@ def _lookup(engine: str, table: str, key: tuple[str, ...], select: str, keys: li
 
 def state_reads(engine: str, batch: Sequence[GradeRequest]) -> list[Statement]:
     """The three reads a batch needs: stored grades, streaks and review cards of the batch's keys."""
-    grades = list({(r.post_id, r.platform, r.user_id): None for r in batch})
-    people = list({(r.platform, r.team_id, r.user_id): None for r in batch})
-    cards = list({(r.platform, r.user_id, r.question_id): None for r in batch})
+    grades = list({r.key: None for r in batch})
+    people = list({r.person: None for r in batch})
+    cards = list({r.card_key: None for r in batch})
     return [
         _lookup(engine, "grades", _GRADE_KEY, _GRADE_COLUMNS, grades),
         _lookup(engine, "streaks", _STREAK_KEY, _STREAK_COLUMNS, people),
