@@ -144,7 +144,11 @@ def _token_of(word: str) -> str | None:
 
 def tokens(text: str) -> list[str]:
     """Normalised, stemmed tokens with the negation words kept (as "not") and stop words dropped."""
-    return [tok for tok in map(_token_of, _TOKEN.findall(normalize(text))) if tok is not None]
+    return _tokens_of_normalized(normalize(text))
+
+
+def _tokens_of_normalized(text: str) -> list[str]:
+    return [tok for tok in map(_token_of, _TOKEN.findall(text)) if tok is not None]
 
 
 @lru_cache(maxsize=20000)
@@ -178,7 +182,7 @@ def clause_tokens(text: str) -> list[list[str]]:
     """`tokens` of each clause of an answer, normalising the whole text once (the answer is the costly part)."""
     out = []
     for clause in _SENTENCE.split(normalize(text)):
-        toks = [tok for tok in map(_token_of, _TOKEN.findall(clause)) if tok is not None]
+        toks = _tokens_of_normalized(clause)
         if toks:
             out.append(toks)
     return out
